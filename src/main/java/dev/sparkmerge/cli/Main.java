@@ -1,6 +1,5 @@
 package dev.sparkmerge.cli;
 
-import dev.sparkmerge.checkpoint.CheckpointException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code sparkmerge} command line: one subcommand per task. */
 @Command(name = "sparkmerge", mixinStandardHelpOptions = true, version = "sparkmerge 0.1.0",
     description = "Merge language models (mergekit methods, LoRA adapters) on Apache Spark.",
-    subcommands = {InspectCommand.class})
+    subcommands = {RunCommand.class, PlanCommand.class, InspectCommand.class})
 public final class Main implements Runnable {
   /** Set SPARKMERGE_DEBUG=1 to see stack traces of unexpected errors. */
   private static final boolean DEBUG = System.getenv("SPARKMERGE_DEBUG") != null;
@@ -28,8 +27,12 @@ public final class Main implements Runnable {
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      if (ex instanceof CheckpointException || ex instanceof UserInputException) {
-        err.println("error: " + ex.getMessage());
+      String userError = UserErrors.message(ex);
+      if (userError != null) {
+        err.println("error: " + userError);
+        if (DEBUG) {
+          ex.printStackTrace(err);
+        }
         return 1;
       }
       err.println("internal error: " + ex + (DEBUG ? "" : " (set SPARKMERGE_DEBUG=1 for details)"));

@@ -1,0 +1,104 @@
+package dev.sparkmerge.cli;
+
+import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.plan.InputRef;
+import dev.sparkmerge.plan.MemoryEstimate;
+import dev.sparkmerge.plan.MergePlan;
+import dev.sparkmerge.plan.PlanOptions;
+import dev.sparkmerge.plan.ShardPlan;
+import dev.sparkmerge.plan.TensorPlan;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sparkmerge plan CONFIG}: what {@code run} would do, without running it. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = "Validate a config and show the merge it describes: output tensors and shards,"
+        + " bytes to read and write, the statistics work, and memory per task. Reads headers"
+        + " only; exits 1 listing every problem if the config or inputs are wrong.")
+final class PlanCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "CONFIG", description = "mergekit-style YAML config.")
+  String config;
+
+  @Option(names = "--chunk-size", paramLabel = "SIZE", converter = ByteSize.class,
+      defaultValue = "16MiB", description = "As for run (default: ${DEFAULT-VALUE}).")
+  long chunkBytes;
+
+  @Option(names = "--max-shard-size", paramLabel = "SIZE", converter = ByteSize.class,
+      description = "As for run.")
+  Long maxShardBytes;
+
+  @Option(names = {"-v", "--verbose"}, description = "Also show every tensor's inputs and"
+      + " resolved parameters (to check gradients and filters).")
+  boolean verbose;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
+    MergePlan plan = JobLoading.plan(CheckpointFs.withDefaults(), config, options);
+    out.println("merge_method: " + plan.job().mergeMethod());
+    out.println("inputs: " + String.join(", ", plan.inputModels()));
+    out.println("config/tokenizer donor: " + plan.donor());
+    out.println("output: " + plan.tensors().size() + " tensors in " + plan.shards().size()
+        + " shard(s)");
+    for (ShardPlan s : plan.shards()) {
+      out.println(String.format("  %-36s %5d tensors %12s", s.fileName(), s.tensors().size(),
+          InspectReport.humanBytes(s.fileLength())));
+    }
+    long statsTensors = 0;
+    long statsBytes = 0;
+    for (TensorPlan t : plan.tensors()) {
+      if (t.kernel() != null && t.kernel().initialStatistics() != null) {
+        statsTensors++;
+        statsBytes += t.bytesRead();
+      }
+    }
+    out.println("read: " + InspectReport.humanBytes(plan.bytesRead()) + "; write: "
+        + InspectReport.humanBytes(plan.bytesWritten()));
+    out.println("statistics: " + statsTensors + " tensor(s) need whole-tensor statistics, reading "
+        + InspectReport.humanBytes(statsBytes) + " per statistics pass");
+    out.println("memory per task: about " + InspectReport.humanBytes(MemoryEstimate.perTask(plan))
+        + " (chunk " + InspectReport.humanBytes(options.chunkBytes()) + ")");
+    for (String w : plan.warnings()) {
+      out.println("warning: " + w);
+    }
+    if (verbose) {
+      for (TensorPlan t : plan.tensors()) {
+        printTensor(out, t);
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static void printTensor(PrintWriter out, TensorPlan t) {
+    out.println(t.name() + " " + t.outDtype() + Arrays.toString(t.shape()) + "  t=" + fmt(t.t())
+        + (t.isRawCopy() ? "  (copied)" : ""));
+    if (!t.parameters().global().isEmpty()) {
+      out.println("    global: " + t.parameters().global());
+    }
+    if (t.base() != null) {
+      out.println("    base: " + t.base());
+    }
+    List<InputRef> models = t.models();
+    for (int i = 0; i < models.size(); i++) {
+      Map<String, Object> p = t.parameters().perModel().get(i);
+      out.println("    " + t.modelLabels().get(i) + ": " + p + "  <- " + models.get(i).stored()
+          .name());
+    }
+  }
+
+  private static String fmt(double d) {
+    return String.format("%.6g", d);
+  }
+}

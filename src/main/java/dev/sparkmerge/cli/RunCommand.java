@@ -1,0 +1,84 @@
+package dev.sparkmerge.cli;
+
+import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.engine.MergeJob;
+import dev.sparkmerge.engine.SparkContexts;
+import dev.sparkmerge.plan.MemoryEstimate;
+import dev.sparkmerge.plan.MergePlan;
+import dev.sparkmerge.plan.PlanOptions;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sparkmerge run CONFIG OUTPUT}: the mergekit-yaml equivalent, on Spark. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Merge the models a mergekit YAML config describes into OUTPUT (a Hugging Face"
+        + " model directory). Runs on an embedded Spark (local[*]) unless a master is given or"
+        + " the command runs under spark-submit.",
+        "CONFIG and OUTPUT may be local paths or any Hadoop URI (hdfs://, s3a://)."})
+final class RunCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "CONFIG", description = "mergekit-style YAML config.")
+  String config;
+
+  @Parameters(index = "1", paramLabel = "OUTPUT", description = "Output model directory.")
+  String output;
+
+  @Option(names = "--chunk-size", paramLabel = "SIZE", converter = ByteSize.class,
+      defaultValue = "16MiB", description = "float32 working set decoded per input at once"
+          + " (default: ${DEFAULT-VALUE}). Task memory ≈ chunk × (inputs + 2).")
+  long chunkBytes;
+
+  @Option(names = "--max-shard-size", paramLabel = "SIZE", converter = ByteSize.class,
+      description = "Pack or split output shards to at most SIZE bytes (5GB, 500MiB, ...)."
+          + " Default: one shard per transformer layer.")
+  Long maxShardBytes;
+
+  @Option(names = "--resume", description = "Continue an interrupted merge into OUTPUT: shards"
+      + " already written for the same config and inputs are kept.")
+  boolean resume;
+
+  @Option(names = "--master", paramLabel = "URL", description = "Spark master (default:"
+      + " local[*], or whatever spark-submit set).")
+  String master;
+
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Extra Spark setting"
+      + " (repeatable).")
+  Map<String, String> sparkConf = new LinkedHashMap<>();
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    CheckpointFs fs = CheckpointFs.withDefaults();
+    PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
+    MergePlan plan = JobLoading.plan(fs, config, options);
+    out.println("Planned " + plan.tensors().size() + " tensors in " + plan.shards().size()
+        + " shard(s): read " + InspectReport.humanBytes(plan.bytesRead()) + ", write "
+        + InspectReport.humanBytes(plan.bytesWritten()) + ", about "
+        + InspectReport.humanBytes(MemoryEstimate.perTask(plan)) + " per task.");
+    plan.warnings().forEach(w -> out.println("warning: " + w));
+    out.flush();
+    Map<String, String> conf = new LinkedHashMap<>(sparkConf);
+    if (master != null) {
+      conf.put("spark.master", master);
+    }
+    try (SparkContexts.Session spark = SparkContexts.session("sparkmerge " + config, conf)) {
+      MergeJob.Outcome o = MergeJob.run(spark.context(), plan, output, resume);
+      if (o.alreadyComplete) {
+        out.println(output + " is already complete for this config; nothing to do.");
+      } else {
+        out.println("Wrote " + o.shardsWritten + " shard(s)"
+            + (o.shardsReused > 0 ? " (kept " + o.shardsReused + " from an earlier run)" : "")
+            + ", " + InspectReport.humanBytes(o.bytesWritten) + ", to " + output);
+      }
+    }
+    return 0;
+  }
+}

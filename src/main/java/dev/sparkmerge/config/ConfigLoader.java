@@ -1,0 +1,104 @@
+package dev.sparkmerge.config;
+
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Entry point: mergekit YAML text → validated {@link JobSpec}s. Parses with SnakeYAML's node API
+ * so that every message can give a line and column, checks structure ({@link JobParser}) and the
+ * method's rules ({@link MethodChecks}), and throws one {@link ConfigException} listing every
+ * problem. Nothing is read from disk: paths stay as written.
+ */
+public final class ConfigLoader {
+  private ConfigLoader() {}
+
+  /**
+   * Loads a file holding exactly one config.
+   *
+   * @param sourceName how messages name the file, e.g. {@code jobs/ties.yml}
+   * @throws ConfigException listing every problem found
+   */
+  public static JobSpec load(String yamlText, String sourceName, MethodCatalog catalog) {
+    return parse(yamlText, sourceName, catalog, false).get(0);
+  }
+
+  /**
+   * Loads every config in a file of YAML documents separated by {@code ---}, each a full config.
+   * Empty documents (e.g. after a trailing {@code ---}) are skipped.
+   *
+   * @throws ConfigException listing every problem in every document
+   */
+  public static List<JobSpec> loadAll(String yamlText, String sourceName, MethodCatalog catalog) {
+    return parse(yamlText, sourceName, catalog, true);
+  }
+
+  private static List<JobSpec> parse(
+      String yamlText, String sourceName, MethodCatalog catalog, boolean several) {
+    Objects.requireNonNull(yamlText, "yamlText");
+    Objects.requireNonNull(catalog, "catalog");
+    Problems problems = new Problems(sourceName);
+    List<Node> documents = compose(yamlText, problems);
+    problems.throwIfAny();
+    if (documents.isEmpty()) {
+      problems.add((Node) null, "", "the config is empty; it needs at least 'merge_method' and "
+          + "'models' or 'slices'.");
+    } else if (!several && documents.size() > 1) {
+      problems.add(documents.get(1), "", "expected one config but the file holds "
+          + documents.size() + " YAML documents separated by '---'; run them one at a time.");
+    }
+    problems.throwIfAny();
+    List<JobSpec> specs = new ArrayList<>();
+    for (int i = 0; i < documents.size(); i++) {
+      problems.setDocument(i, documents.size() > 1);
+      Node root = documents.get(i);
+      String text = documents.size() == 1 ? yamlText : documentText(yamlText, root);
+      JobParser.Parsed parsed = new JobParser(problems, catalog).parse(root, text);
+      if (parsed != null) {
+        MethodChecks.check(parsed, problems);
+        specs.add(parsed.spec());
+      }
+    }
+    problems.throwIfAny();
+    return specs;
+  }
+
+  /** The non-empty documents, or none after reporting a syntax error with its position. */
+  private static List<Node> compose(String yamlText, Problems problems) {
+    List<Node> out = new ArrayList<>();
+    try {
+      Yaml yaml = new Yaml(new LoaderOptions());
+      for (Node n : yaml.composeAll(new StringReader(yamlText))) {
+        if (n != null && !Scalars.isNull(n)) {
+          out.add(n);
+        }
+      }
+    } catch (MarkedYAMLException e) {
+      String what = e.getProblem() == null ? "invalid YAML" : e.getProblem();
+      String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
+      problems.add(e.getProblemMark(), "", "YAML syntax error: " + what + context + ".");
+      return List.of();
+    } catch (YAMLException e) {
+      problems.add((Node) null, "", "YAML syntax error: " + e.getMessage());
+      return List.of();
+    }
+    return out;
+  }
+
+  /** The text of one document of several (from its first to its last node). */
+  private static String documentText(String text, Node root) {
+    try {
+      int start = text.offsetByCodePoints(0, root.getStartMark().getIndex());
+      int end = text.offsetByCodePoints(0, root.getEndMark().getIndex());
+      return text.substring(start, end).stripTrailing() + "\n";
+    } catch (IndexOutOfBoundsException e) {
+      return text; // marks are a convenience here; fall back to the whole file
+    }
+  }
+}

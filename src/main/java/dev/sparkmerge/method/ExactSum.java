@@ -1,0 +1,195 @@
+package dev.sparkmerge.method;
+
+import java.io.Serializable;
+import java.math.BigInteger;
+
+/**
+ * Exact sum of float32 values and of products of two float32 values, rounded once to double when
+ * read. Because nothing is rounded while adding, partial sums from any chunking and any combine
+ * order give bit-identical results, which plain double accumulation cannot promise.
+ *
+ * <p>Every float is m·2^e with an integer m &lt; 2^24; a product of two is an integer &lt; 2^48 times
+ * a power of two, added as two 24-bit halves. Slot i of {@code limbs} counts units of 2^(lo + i).
+ * Each addition is below 2^24 in magnitude, so a long slot takes 2^39 additions before a carry is
+ * needed; {@link #normalize} runs long before that.
+ */
+public final class ExactSum implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final long CARRY_AFTER = 1L << 37;
+
+  private long[] limbs = new long[0];
+  private int lo;
+  private long additions;
+  private boolean nan;
+  private boolean posInf;
+  private boolean negInf;
+
+  /** Adds a float32 value. */
+  public void add(float f) {
+    int bits = Float.floatToRawIntBits(f);
+    int e = (bits >>> 23) & 0xFF;
+    if (e == 0xFF) {
+      special(f);
+      return;
+    }
+    int m = bits & 0x7FFFFF;
+    if (e != 0) {
+      m |= 0x800000;
+    } else {
+      e = 1;
+    }
+    if (m != 0) {
+      addAt(e - 150, bits < 0 ? -m : m);
+    }
+  }
+
+  /** Adds the exact product a·b of two float32 values. */
+  public void addProduct(float a, float b) {
+    int ba = Float.floatToRawIntBits(a);
+    int bb = Float.floatToRawIntBits(b);
+    int ea = (ba >>> 23) & 0xFF;
+    int eb = (bb >>> 23) & 0xFF;
+    if (ea == 0xFF || eb == 0xFF) {
+      special((double) a * b);
+      return;
+    }
+    long ma = ba & 0x7FFFFF;
+    long mb = bb & 0x7FFFFF;
+    if (ea != 0) {
+      ma |= 0x800000;
+    } else {
+      ea = 1;
+    }
+    if (eb != 0) {
+      mb |= 0x800000;
+    } else {
+      eb = 1;
+    }
+    long p = ma * mb;
+    if (p == 0) {
+      return;
+    }
+    int pos = ea + eb - 300;
+    boolean negative = (ba ^ bb) < 0;
+    long low = p & 0xFFFFFF;
+    long high = p >>> 24;
+    addAt(pos, negative ? -low : low);
+    addAt(pos + 24, negative ? -high : high);
+  }
+
+  /** Adds the exact square of a float32 value. */
+  public void addSquare(float a) {
+    addProduct(a, a);
+  }
+
+  /** Adds another exact sum into this one. */
+  public void add(ExactSum other) {
+    nan |= other.nan;
+    posInf |= other.posInf;
+    negInf |= other.negInf;
+    for (int i = 0; i < other.limbs.length; i++) {
+      if (other.limbs[i] != 0) {
+        addAt(other.lo + i, other.limbs[i]);
+      }
+    }
+    additions += other.additions;
+    if (additions > CARRY_AFTER) {
+      normalize();
+    }
+  }
+
+  /** The exact sum rounded to the nearest double (NaN or ±infinity when such inputs were added). */
+  public double value() {
+    if (nan || (posInf && negInf)) {
+      return Double.NaN;
+    }
+    if (posInf) {
+      return Double.POSITIVE_INFINITY;
+    }
+    if (negInf) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    BigInteger total = BigInteger.ZERO;
+    for (int i = limbs.length - 1; i >= 0; i--) {
+      total = total.shiftLeft(1).add(BigInteger.valueOf(limbs[i]));
+    }
+    if (total.signum() == 0) {
+      return 0.0;
+    }
+    // Drop low bits beyond double precision with a sticky bit so the single rounding stays exact.
+    int shift = lo;
+    int excess = total.abs().bitLength() - 62;
+    if (excess > 0) {
+      BigInteger mag = total.abs();
+      boolean sticky = mag.getLowestSetBit() < excess;
+      mag = mag.shiftRight(excess);
+      if (sticky) {
+        mag = mag.setBit(0);
+      }
+      total = total.signum() < 0 ? mag.negate() : mag;
+      shift += excess;
+    }
+    return Math.scalb((double) total.longValue(), shift);
+  }
+
+  public boolean isZero() {
+    for (long l : limbs) {
+      if (l != 0) {
+        return false;
+      }
+    }
+    return !nan && !posInf && !negInf;
+  }
+
+  private void special(double v) {
+    if (Double.isNaN(v)) {
+      nan = true;
+    } else if (v > 0) {
+      posInf = true;
+    } else {
+      negInf = true;
+    }
+  }
+
+  private void addAt(int pos, long v) {
+    int i = pos - lo;
+    if (i < 0 || i >= limbs.length) {
+      grow(pos);
+      i = pos - lo;
+    }
+    limbs[i] += v;
+    if (++additions > CARRY_AFTER) {
+      normalize();
+    }
+  }
+
+  private void grow(int pos) {
+    if (limbs.length == 0) {
+      lo = pos - 8;
+      limbs = new long[48];
+      return;
+    }
+    int newLo = Math.min(lo, pos - 16);
+    int newHi = Math.max(lo + limbs.length, pos + 17);
+    long[] grown = new long[newHi - newLo];
+    System.arraycopy(limbs, 0, grown, lo - newLo, limbs.length);
+    limbs = grown;
+    lo = newLo;
+  }
+
+  /** Moves everything above 24 bits of each slot into the slot 24 positions higher. */
+  private void normalize() {
+    additions = 0;
+    for (int i = 0; i < limbs.length; i++) {
+      long carry = limbs[i] >> 24;
+      if (carry != 0) {
+        limbs[i] -= carry << 24;
+        int target = lo + i + 24;
+        if (target - lo >= limbs.length) {
+          grow(target);
+        }
+        limbs[target - lo] += carry;
+      }
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.sparkmerge.method;
+
+import java.util.Arrays;
+
+/**
+ * The generalized task-arithmetic kernel behind task_arithmetic, ties, dare_*, breadcrumbs* and
+ * della*: trim each model's delta on its own, weight it, optionally elect signs, then
+ * {@code y = b + λ·mixed/div}. Deltas, trimming, rescaling and weighting are float32 operations in
+ * mergekit's order; the sums over models are double and the output is rounded once.
+ */
+final class TaskVectorKernel implements TensorKernel {
+  private static final long serialVersionUID = 1L;
+
+  final TensorSpec spec;
+  final ModelTrim[] trims;
+  private final Consensus consensus;
+  private final boolean normalize;
+  private final double lambda;
+  /** DELLA ranks along dimension 1: vectors of {@code rankLength} elements, {@code rankStride} apart. */
+  private final long rankLength;
+  private final long rankStride;
+
+  TaskVectorKernel(TensorSpec spec, ModelTrim[] trims, Consensus consensus, boolean normalize,
+      double lambda) {
+    this.spec = spec;
+    this.trims = trims;
+    this.consensus = consensus;
+    this.normalize = normalize;
+    this.lambda = lambda;
+    if (spec.rank() >= 2) {
+      rankLength = spec.dim(1);
+      long inner = 1;
+      for (int d = 2; d < spec.rank(); d++) {
+        inner *= spec.dim(d);
+      }
+      rankStride = inner;
+    } else {
+      rankLength = spec.numel;
+      rankStride = 1;
+    }
+  }
+
+  @Override
+  public Statistics initialStatistics() {
+    for (ModelTrim t : trims) {
+      if (t.selects() || t.needsL1()) {
+        return new TaskVectorStatistics(this);
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public long chunkAlignment() {
+    for (ModelTrim t : trims) {
+      if (t.kind == Sparsifier.RANK_PROBABILITY) {
+        return Math.max(1, rankLength * rankStride);
+      }
+    }
+    return 1;
+  }
+
+  /** Model i's trimmed delta (kept values of x − b, zeros elsewhere), before rescale and weight. */
+  void trimmed(int i, Chunk c, TopKSelector[] selectors, float[] out) {
+    ModelTrim t = trims[i];
+    float[] x = c.models[i];
+    float[] b = c.base;
+    int n = c.length;
+    long start = c.start;
+    switch (t.kind) {
+      case NONE:
+        for (int j = 0; j < n; j++) {
+          out[j] = x[j] - b[j];
+        }
+        break;
+      case MAGNITUDE: {
+        int threshold = selectors[0].threshold();
+        long last = selectors[0].lastKeptIndex();
+        for (int j = 0; j < n; j++) {
+          float d = x[j] - b[j];
+          int key = SortableKeys.magnitude(d);
+          boolean keep = key > threshold || (key == threshold && start + j <= last);
+          out[j] = keep ? d : 0f;
+        }
+        break;
+      }
+      case OUTLIERS: {
+        TopKSelector upTo = selectors[0];
+        TopKSelector outliers = selectors[1];
+        for (int j = 0; j < n; j++) {
+          float d = x[j] - b[j];
+          int key = SortableKeys.magnitude(d);
+          boolean keep = upTo.keeps(key, start + j) && !outliers.keeps(key, start + j);
+          out[j] = keep ? d : 0f;
+        }
+        break;
+      }
+      case RANDOM: {
+        long stream = t.streamKey;
+        long threshold = t.keepThreshold;
+        for (int j = 0; j < n; j++) {
+          float d = x[j] - b[j];
+          out[j] = CounterRng.keep(stream, start + j, threshold) ? d : 0f;
+        }
+        break;
+      }
+      case RANK_PROBABILITY:
+        rankProbabilityTrim(t, x, b, n, start, out);
+        break;
+      default:
+        throw new IllegalStateException(t.kind.toString());
+    }
+  }
+
+  /**
+   * DELLA: within each vector along dimension 1, the element of ascending magnitude rank r (0-based;
+   * equal magnitudes ranked by position) is kept with probability low + (high − low)·r/(len − 1).
+   * The chunk holds whole blocks of {@code rankLength × rankStride} elements (chunkAlignment).
+   */
+  private void rankProbabilityTrim(ModelTrim t, float[] x, float[] b, int n, long start,
+      float[] out) {
+    int len = (int) rankLength;
+    int stride = (int) rankStride;
+    int block = len * stride;
+    long[] packed = new long[len];
+    for (int blockStart = 0; blockStart < n; blockStart += block) {
+      for (int inner = 0; inner < stride; inner++) {
+        int first = blockStart + inner;
+        for (int r = 0; r < len; r++) {
+          int j = first + r * stride;
+          float d = x[j] - b[j];
+          out[j] = d;
+          packed[r] = ((long) SortableKeys.magnitude(d) << 32) | r;
+        }
+        Arrays.sort(packed);
+        for (int rank = 0; rank < len; rank++) {
+          int r = (int) packed[rank];
+          int j = first + r * stride;
+          // A single-element row has no rank spread: it keeps with probability density (mergekit fails).
+          double ratio = len == 1 ? 0.5 : (double) rank / (len - 1);
+          double p = t.lowProbability + (t.highProbability - t.lowProbability) * ratio;
+          if (!CounterRng.keep(t.streamKey, start + j, CounterRng.keepThreshold(p))) {
+            out[j] = 0f;
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void merge(Statistics statistics, Chunk c, float[] out) {
+    TaskVectorStatistics stats = (TaskVectorStatistics) statistics;
+    int n = c.length;
+    int m = trims.length;
+    float[] b = c.base;
+    float[][] weighted = new float[m][];
+    for (int i = 0; i < m; i++) {
+      float[] d = Scratch.floats(i, n);
+      trimmed(i, c, stats == null ? null : stats.selectors[i], d);
+      ModelTrim t = trims[i];
+      float w = t.weight;
+      if (t.rescale == ModelTrim.Rescale.INVERSE_DENSITY) {
+        float density = (float) t.density;
+        for (int j = 0; j < n; j++) {
+          d[j] = w * (d[j] / density);
+        }
+      } else {
+        float f = stats == null ? 1f : stats.l1Factor[i];
+        for (int j = 0; j < n; j++) {
+          d[j] = w * (d[j] * f);
+        }
+      }
+      weighted[i] = d;
+    }
+    if (consensus == Consensus.NONE) {
+      mergeWithoutConsensus(weighted, b, n, out);
+    } else {
+      mergeWithConsensus(weighted, b, n, out);
+    }
+  }
+
+  private void mergeWithoutConsensus(float[][] weighted, float[] b, int n, float[] out) {
+    double div = 0;
+    for (ModelTrim t : trims) {
+      div += t.weight;
+    }
+    if (Math.abs(div) < 1e-8) {
+      div = 1;
+    }
+    double scale = normalize ? lambda / div : lambda;
+    double[] acc = Scratch.doubles(0, n);
+    Arrays.fill(acc, 0, n, 0.0);
+    for (float[] d : weighted) {
+      for (int j = 0; j < n; j++) {
+        acc[j] += d[j];
+      }
+    }
+    if (normalize) {
+      for (int j = 0; j < n; j++) {
+        out[j] = (float) (b[j] + acc[j] / div * lambda);
+      }
+    } else {
+      for (int j = 0; j < n; j++) {
+        out[j] = (float) (b[j] + acc[j] * scale);
+      }
+    }
+  }
+
+  private void mergeWithConsensus(float[][] weighted, float[] b, int n, float[] out) {
+    int m = weighted.length;
+    boolean count = consensus == Consensus.COUNT;
+    for (int j = 0; j < n; j++) {
+      double vote = 0;
+      for (int i = 0; i < m; i++) {
+        float d = weighted[i][j];
+        vote += count ? Math.signum(d) : d;
+      }
+      boolean positive = vote >= 0;
+      double mixed = 0;
+      double div = 0;
+      for (int i = 0; i < m; i++) {
+        float d = weighted[i][j];
+        if (positive ? d > 0 : d < 0) {
+          mixed += d;
+          div += trims[i].weight;
+        }
+      }
+      if (normalize) {
+        mixed /= div == 0 ? 1 : div;
+      }
+      out[j] = (float) (b[j] + mixed * lambda);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package dev.sparkmerge.method;
+
+/**
+ * Statistics of the task-vector family: first the exact top-k selections (TIES, breadcrumbs), then
+ * the L1 norms before and after trimming for mergekit's rescale (DARE, DELLA, TIES with rescale).
+ */
+final class TaskVectorStatistics extends Statistics {
+  private static final long serialVersionUID = 1L;
+
+  private enum Phase {
+    SELECT,
+    L1,
+    DONE
+  }
+
+  private final TaskVectorKernel kernel;
+  private Phase phase;
+  /** Per model: the selections of {@link ModelTrim#selectionSizes}, in that order. */
+  final TopKSelector[][] selectors;
+  private ExactSum[] full;
+  private ExactSum[] kept;
+  /** Per model: the L1 rescale factor, once DONE (1 for models without L1 rescale). */
+  final float[] l1Factor;
+
+  TaskVectorStatistics(TaskVectorKernel kernel) {
+    this.kernel = kernel;
+    int m = kernel.trims.length;
+    selectors = new TopKSelector[m][];
+    l1Factor = new float[m];
+    boolean anySelect = false;
+    for (int i = 0; i < m; i++) {
+      ModelTrim t = kernel.trims[i];
+      long[] sizes = t.selects() ? t.selectionSizes : new long[0];
+      selectors[i] = new TopKSelector[sizes.length];
+      for (int s = 0; s < sizes.length; s++) {
+        selectors[i][s] = new TopKSelector(kernel.spec.numel, sizes[s]);
+        anySelect |= !selectors[i][s].isComplete();
+      }
+      l1Factor[i] = 1f;
+    }
+    phase = anySelect ? Phase.SELECT : Phase.L1;
+    if (phase == Phase.L1) {
+      startL1();
+    }
+  }
+
+  private TaskVectorStatistics(TaskVectorStatistics s) {
+    kernel = s.kernel;
+    phase = s.phase;
+    l1Factor = s.l1Factor.clone();
+    selectors = new TopKSelector[s.selectors.length][];
+    for (int i = 0; i < selectors.length; i++) {
+      selectors[i] = new TopKSelector[s.selectors[i].length];
+      for (int j = 0; j < selectors[i].length; j++) {
+        selectors[i][j] = phase == Phase.SELECT ? s.selectors[i][j].newPartial() : s.selectors[i][j];
+      }
+    }
+    if (phase == Phase.L1) {
+      full = fresh(selectors.length);
+      kept = fresh(selectors.length);
+    }
+  }
+
+  private void startL1() {
+    boolean any = false;
+    for (ModelTrim t : kernel.trims) {
+      any |= t.needsL1();
+    }
+    if (any) {
+      phase = Phase.L1;
+      full = fresh(selectors.length);
+      kept = fresh(selectors.length);
+    } else {
+      phase = Phase.DONE;
+    }
+  }
+
+  private static ExactSum[] fresh(int n) {
+    ExactSum[] a = new ExactSum[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new ExactSum();
+    }
+    return a;
+  }
+
+  @Override
+  public boolean isComplete() {
+    return phase == Phase.DONE;
+  }
+
+  @Override
+  public Statistics newPartial() {
+    return new TaskVectorStatistics(this);
+  }
+
+  @Override
+  public void accumulate(Chunk chunk) {
+    int n = chunk.length;
+    if (phase == Phase.SELECT) {
+      int[] keys = Scratch.ints(0, n);
+      for (int i = 0; i < selectors.length; i++) {
+        if (selectors[i].length == 0 || allComplete(selectors[i])) {
+          continue;
+        }
+        float[] x = chunk.models[i];
+        float[] b = chunk.base;
+        for (int j = 0; j < n; j++) {
+          keys[j] = SortableKeys.magnitude(x[j] - b[j]);
+        }
+        for (TopKSelector s : selectors[i]) {
+          if (!s.isComplete()) {
+            s.accumulate(keys, n, chunk.start);
+          }
+        }
+      }
+    } else if (phase == Phase.L1) {
+      float[] trimmed = Scratch.floats(0, n);
+      for (int i = 0; i < selectors.length; i++) {
+        if (!kernel.trims[i].needsL1()) {
+          continue;
+        }
+        float[] x = chunk.models[i];
+        float[] b = chunk.base;
+        ExactSum f = full[i];
+        for (int j = 0; j < n; j++) {
+          f.add(Math.abs(x[j] - b[j]));
+        }
+        kernel.trimmed(i, chunk, selectors[i], trimmed);
+        ExactSum k = kept[i];
+        for (int j = 0; j < n; j++) {
+          k.add(Math.abs(trimmed[j]));
+        }
+      }
+    }
+  }
+
+  private static boolean allComplete(TopKSelector[] s) {
+    for (TopKSelector t : s) {
+      if (!t.isComplete()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void combine(Statistics other) {
+    TaskVectorStatistics o = (TaskVectorStatistics) other;
+    if (phase == Phase.SELECT) {
+      for (int i = 0; i < selectors.length; i++) {
+        for (int j = 0; j < selectors[i].length; j++) {
+          selectors[i][j].combine(o.selectors[i][j]);
+        }
+      }
+    } else if (phase == Phase.L1) {
+      for (int i = 0; i < full.length; i++) {
+        full[i].add(o.full[i]);
+        kept[i].add(o.kept[i]);
+      }
+    }
+  }
+
+  @Override
+  public Statistics finishPass() {
+    if (phase == Phase.SELECT) {
+      boolean done = true;
+      for (TopKSelector[] s : selectors) {
+        for (TopKSelector t : s) {
+          if (!t.isComplete()) {
+            t.finishPass();
+            done &= t.isComplete();
+          }
+        }
+      }
+      if (done) {
+        startL1();
+      }
+    } else if (phase == Phase.L1) {
+      for (int i = 0; i < full.length; i++) {
+        if (kernel.trims[i].needsL1()) {
+          double a = full[i].value();
+          double a2 = kept[i].value();
+          // mergekit leaves the values as they are when either norm is (nearly) zero.
+          l1Factor[i] = (a < 1e-7 || a2 < 1e-7) ? 1f : (float) (a / a2);
+        }
+      }
+      full = null;
+      kept = null;
+      phase = Phase.DONE;
+    }
+    return this;
+  }
+}

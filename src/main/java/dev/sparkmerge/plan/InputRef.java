@@ -1,0 +1,61 @@
+package dev.sparkmerge.plan;
+
+import dev.sparkmerge.checkpoint.TensorInfo;
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * One input tensor of a merge as stored: file, data-section start and header entry; plus the shape
+ * actually used, which is the stored shape or, for cropped embeddings, its top-left submatrix.
+ */
+public final class InputRef implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String file;
+  private final long dataStart;
+  private final TensorInfo stored;
+  private final long[] usedShape;
+
+  public InputRef(String file, long dataStart, TensorInfo stored, long[] usedShape) {
+    this.file = file;
+    this.dataStart = dataStart;
+    this.stored = stored;
+    this.usedShape = usedShape.clone();
+  }
+
+  public String file() {
+    return file;
+  }
+
+  public long dataStart() {
+    return dataStart;
+  }
+
+  public TensorInfo stored() {
+    return stored;
+  }
+
+  public long[] usedShape() {
+    return usedShape.clone();
+  }
+
+  /** True when only the top-left submatrix of a larger 2-D tensor is used. */
+  public boolean isCropped() {
+    return !Arrays.equals(usedShape, stored.shape());
+  }
+
+  /** Bytes read from this input for the whole tensor. */
+  public long bytesRead() {
+    long n = 1;
+    for (long d : usedShape) {
+      n *= d;
+    }
+    return n * stored.dtype().byteSize();
+  }
+
+  @Override
+  public String toString() {
+    return stored.name() + " " + stored.dtype() + Arrays.toString(stored.shape())
+        + (isCropped() ? " cropped to " + Arrays.toString(usedShape) : "") + " in " + file;
+  }
+}
