@@ -18,6 +18,8 @@ final class HeaderJson {
   static final int MAX_RANK = 64;
   static final int MAX_TENSORS = 2_000_000;
   static final String METADATA_KEY = "__metadata__";
+  /** Nesting limit for skipped unknown values (serde_json's default recursion limit). */
+  static final int MAX_DEPTH = 128;
 
   /** The parsed header: tensor entries in header order and the metadata map (null when absent). */
   static final class Parsed {
@@ -306,6 +308,15 @@ final class HeaderJson {
 
   /** Skips any JSON value (for unknown fields), with the same strictness as the rest. */
   private void skipValue() {
+    skipValue(0);
+  }
+
+  private void skipValue(int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new SafetensorsException(SafetensorsException.Kind.LIMIT_EXCEEDED, file, null,
+          "a header value is nested more than " + MAX_DEPTH + " levels deep (" + where(pos)
+              + ").");
+    }
     byte c = peek();
     if (c == '"') {
       parseString();
@@ -322,7 +333,7 @@ final class HeaderJson {
         skipWhitespace();
         expect(':');
         skipWhitespace();
-        skipValue();
+        skipValue(depth + 1);
         skipWhitespace();
         byte d = peek();
         pos++;
@@ -343,7 +354,7 @@ final class HeaderJson {
       }
       while (true) {
         skipWhitespace();
-        skipValue();
+        skipValue(depth + 1);
         skipWhitespace();
         byte d = peek();
         pos++;

@@ -53,22 +53,25 @@ public final class SafetensorsHeader implements Serializable {
     }
     // n is an unsigned 64-bit value; a negative long means ≥ 2^63.
     if (n < 0 || n > MAX_HEADER_SIZE) {
-      throw notSafetensorsOr(file, prefix, SafetensorsException.Kind.HEADER_TOO_LARGE,
+      throw notSafetensorsOr(file, prefix, false, SafetensorsException.Kind.HEADER_TOO_LARGE,
           "the header length field says " + Long.toUnsignedString(n) + " bytes, over the limit of "
               + MAX_HEADER_SIZE + ".");
     }
     if (8 + n > fileLength) {
-      throw notSafetensorsOr(file, prefix, SafetensorsException.Kind.INVALID_HEADER_LENGTH,
+      throw notSafetensorsOr(file, prefix, true, SafetensorsException.Kind.INVALID_HEADER_LENGTH,
           "the header length field says " + n + " bytes but the file has only " + fileLength
               + " bytes. The file is truncated or not a safetensors file.");
     }
     return n;
   }
 
-  /** Most "header too large" errors in the wild are other files saved under a .safetensors name. */
+  /**
+   * Most "header too large" errors in the wild are other files saved under a .safetensors name.
+   * Weak one-byte signatures are only trusted when the length is absurd (see FileSniffer).
+   */
   private static SafetensorsException notSafetensorsOr(String file, byte[] prefix,
-      SafetensorsException.Kind kind, String detail) {
-    String what = FileSniffer.describe(prefix);
+      boolean strongOnly, SafetensorsException.Kind kind, String detail) {
+    String what = FileSniffer.describe(prefix, strongOnly);
     if (what != null) {
       return new SafetensorsException(SafetensorsException.Kind.NOT_SAFETENSORS, file, null,
           "this is not a safetensors file: it looks like " + what + ".");

@@ -94,6 +94,10 @@ public final class SafetensorsWriter implements Closeable {
     if (!t.dtype().isFloatingPoint() || t.dtype().bits() == 8) {
       throw new IllegalStateException("cannot encode floats to " + t.dtype() + " for " + t.name());
     }
+    if ((long) count * size > remainingInTensor) {
+      throw new IllegalStateException(count + " values written to " + t.name() + ", which has"
+          + " room for only " + remainingInTensor / size);
+    }
     int perBatch = ENCODE_BUFFER_BYTES / size;
     for (int done = 0; done < count; ) {
       int n = Math.min(perBatch, count - done);
@@ -148,6 +152,10 @@ public final class SafetensorsWriter implements Closeable {
       if (len != fileLength) {
         throw new CheckpointException(target + ": wrote " + len + " bytes, expected " + fileLength
             + "; the file system lost data.");
+      }
+      if (!overwrite && fs.exists(target)) {
+        // Local file systems would silently replace it on rename.
+        throw new CheckpointException(target + ": the file already exists; it was not replaced.");
       }
       if (!fs.rename(temp, target)) {
         if (overwrite && fs.exists(target)) {

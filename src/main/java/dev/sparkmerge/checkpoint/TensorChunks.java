@@ -22,6 +22,8 @@ public final class TensorChunks {
     if (maxElements < 1) {
       throw new IllegalArgumentException("chunk size must be at least one element");
     }
+    // Chunks are handed out as int lengths (they fill Java arrays).
+    maxElements = Math.min(maxElements, Integer.MAX_VALUE - 8);
     this.numel = Shapes.numel(shape);
     this.rowLength = Math.max(1, Shapes.rowLength(shape));
     if (numel == 0) {
@@ -34,10 +36,10 @@ public final class TensorChunks {
       piecesPerRow = 1;
       pieceLength = rowLength;
       long rows = numel / rowLength;
-      count = (rows + rowsPerChunk - 1) / rowsPerChunk;
+      count = rows / rowsPerChunk + (rows % rowsPerChunk == 0 ? 0 : 1);
     } else {
       rowsPerChunk = 1;
-      piecesPerRow = (rowLength + maxElements - 1) / maxElements;
+      piecesPerRow = rowLength / maxElements + (rowLength % maxElements == 0 ? 0 : 1);
       pieceLength = maxElements;
       count = (numel / rowLength) * piecesPerRow;
     }

@@ -28,6 +28,17 @@ public final class TinyModel {
 
   private TinyModel() {}
 
+  /**
+   * Writes the quick-start models of jobs/models: a base and two "fine-tunes" (BF16).
+   * Run: {@code java -cp target/test-classes:target/classes:<classpath> ...TinyModel jobs/models}
+   */
+  public static void main(String[] args) throws IOException {
+    Path root = Path.of(args[0]);
+    for (String salt : new String[] {"tiny-base", "tiny-ft-a", "tiny-ft-b"}) {
+      write(root.resolve(salt), salt, DType.BF16);
+    }
+  }
+
   /** Tensor names and shapes of the tiny model (untied: lm_head present). */
   public static Map<String, long[]> shapes() {
     Map<String, long[]> s = new LinkedHashMap<>();
