@@ -6,6 +6,12 @@ spark_jvm_flags() {
   sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' pom.xml
 }
 
+# The same flags without the incubator Vector API module, which only speeds up Spark's BLAS (not
+# used by merges) and makes the JVM print a warning on every CLI call.
+cli_jvm_flags() {
+  spark_jvm_flags | sed 's: --add-modules=jdk.incubator.vector::'
+}
+
 # Compiles the project into target/classes and writes target/runtime.classpath (the compile
 # classpath, which includes the `provided` Spark jars) unless both are newer than every source.
 ensure_built() {
@@ -14,9 +20,12 @@ ensure_built() {
     return 0
   fi
   echo "sparkmerge: building (first use or sources changed)..." >&2
-  (cd "$root" && mvn -q -B -Dstyle.color=never -DskipTests compile dependency:build-classpath \
-      -Dmdep.includeScope=compile -Dmdep.outputFile=target/runtime.classpath.tmp >&2) || {
-    echo "sparkmerge: the build failed; see the Maven output above." >&2
+  mkdir -p "$root/target"
+  (cd "$root" && mvn -B -Dstyle.color=never -DskipTests compile dependency:build-classpath \
+      -Dmdep.includeScope=compile -Dmdep.outputFile=target/runtime.classpath.tmp \
+      > target/build.log 2>&1) || {
+    tail -40 "$root/target/build.log" >&2
+    echo "sparkmerge: the build failed; the full log is target/build.log." >&2
     exit 2
   }
   mv "$root/target/runtime.classpath.tmp" "$stamp"

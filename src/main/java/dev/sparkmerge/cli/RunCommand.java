@@ -42,6 +42,12 @@ final class RunCommand implements Callable<Integer> {
       + " already written for the same config and inputs are kept.")
   boolean resume;
 
+  @Option(names = "--overwrite", description = "Replace whatever OUTPUT holds.")
+  boolean overwrite;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress lines while shards are written.")
+  boolean quiet;
+
   @Option(names = "--master", paramLabel = "URL", description = "Spark master (default:"
       + " local[*], or whatever spark-submit set).")
   String master;
@@ -56,6 +62,10 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (resume && overwrite) {
+      throw new UserInputException("--resume keeps finished shards and --overwrite deletes them;"
+          + " give one of them.");
+    }
     CheckpointFs fs = CheckpointFs.withDefaults();
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
     MergePlan plan = JobLoading.plan(fs, config, options);
@@ -70,7 +80,8 @@ final class RunCommand implements Callable<Integer> {
       conf.put("spark.master", master);
     }
     try (SparkContexts.Session spark = SparkContexts.session("sparkmerge " + config, conf)) {
-      MergeJob.Outcome o = MergeJob.run(spark.context(), plan, output, resume);
+      MergeJob.Outcome o = MergeJob.run(spark.context(), plan, output,
+          new MergeJob.Options(resume, overwrite, quiet ? null : out));
       if (o.alreadyComplete) {
         out.println(output + " is already complete for this config; nothing to do.");
       } else {

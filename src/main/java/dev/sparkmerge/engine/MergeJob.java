@@ -12,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
@@ -42,6 +43,31 @@ public final class MergeJob {
    * @param resume keep finished shards of an earlier run of the same plan
    */
   public static Outcome run(JavaSparkContext jsc, MergePlan plan, String output, boolean resume) {
+    return run(jsc, plan, output, new Options(resume, false, null));
+  }
+
+  /** How to treat an existing output, and where progress goes. */
+  public static final class Options {
+    final boolean resume;
+    final boolean overwrite;
+    final java.io.PrintWriter progress;
+
+    /**
+     * @param resume keep finished shards of an earlier run of the same plan
+     * @param overwrite delete whatever OUTPUT holds first
+     * @param progress where progress lines go, or null for none
+     */
+    public Options(boolean resume, boolean overwrite, java.io.PrintWriter progress) {
+      if (resume && overwrite) {
+        throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+      }
+      this.resume = resume;
+      this.overwrite = overwrite;
+      this.progress = progress;
+    }
+  }
+
+  public static Outcome run(JavaSparkContext jsc, MergePlan plan, String output, Options opts) {
     Configuration hadoopConf = jsc.hadoopConfiguration();
     CheckpointFs fs = new CheckpointFs(hadoopConf);
     OutputDir out = new OutputDir(fs, fs.resolve(output));
@@ -52,11 +78,14 @@ public final class MergeJob {
       lengths.put(s.fileName(), s.fileLength());
     }
     Map<String, ShardResult> finished = new HashMap<>();
+    if (out.existsNonEmpty() && opts.overwrite) {
+      out.deleteAll();
+    }
     if (out.existsNonEmpty()) {
-      if (!resume) {
+      if (!opts.resume) {
         throw new CheckpointException(out.root() + ": the output directory exists and is not"
-            + " empty. Choose a new directory, or pass --resume to continue a merge of the same"
-            + " config there.");
+            + " empty. Choose a new directory, pass --resume to continue a merge of the same"
+            + " config there, or --overwrite to replace it.");
       }
       finished = out.finishedShards(fingerprints, lengths);
       if (out.isComplete() && finished.size() == plan.shards().size()) {
@@ -73,7 +102,8 @@ public final class MergeJob {
     }
     List<ShardResult> results = new ArrayList<>(finished.values());
     if (!pending.isEmpty()) {
-      results.addAll(writeShards(jsc, plan, out.root().toString(), pending, hadoopConf));
+      results.addAll(writeShards(jsc, plan, out.root().toString(), pending, hadoopConf,
+          opts.progress));
     }
     Committer.commit(out, plan, results);
     long bytes = 0;
@@ -84,23 +114,42 @@ public final class MergeJob {
   }
 
   private static List<ShardResult> writeShards(JavaSparkContext jsc, MergePlan plan,
-      String outRoot, List<Integer> pending, Configuration hadoopConf) {
+      String outRoot, List<Integer> pending, Configuration hadoopConf,
+      java.io.PrintWriter progressOut) {
     Broadcast<MergePlan> planB = jsc.broadcast(plan);
     Broadcast<SerializableConfiguration> confB =
         jsc.broadcast(new SerializableConfiguration(hadoopConf));
+    LongAccumulator bytes = jsc.sc().longAccumulator("sparkmerge bytes written");
+    long total = 0;
+    for (int i : pending) {
+      total += plan.shards().get(i).fileLength();
+    }
+    ProgressReporter progress = progressOut == null ? null
+        : new ProgressReporter(bytes, pending.size(), total, progressOut, 5_000);
+    if (progress != null) {
+      jsc.sc().addSparkListener(progress);
+    }
     jsc.setJobDescription("sparkmerge: write " + pending.size() + " shard(s)");
-    // One partition per shard: every output file has exactly one writer per attempt.
-    return jsc.parallelize(pending, pending.size())
-        .map(i -> writeShard(planB.value(), i, outRoot, confB.value().value()))
-        .collect();
+    try {
+      // One partition per shard: every output file has exactly one writer per attempt.
+      return jsc.parallelize(pending, pending.size())
+          .map(i -> writeShard(planB.value(), i, outRoot, confB.value().value(), bytes::add))
+          .collect();
+    } finally {
+      if (progress != null) {
+        progress.close();
+        jsc.sc().removeSparkListener(progress);
+      }
+    }
   }
 
   /** The body of a write task. */
-  static ShardResult writeShard(MergePlan plan, int index, String outRoot, Configuration conf) {
+  static ShardResult writeShard(MergePlan plan, int index, String outRoot, Configuration conf,
+      java.util.function.LongConsumer bytesWritten) {
     CheckpointFs fs = new CheckpointFs(conf);
     ShardPlan shard = plan.shards().get(index);
     OutputDir out = new OutputDir(fs, new Path(outRoot));
-    ShardResult r = new ShardWriter(fs, plan.options().chunkElements())
+    ShardResult r = new ShardWriter(fs, plan.options().chunkElements(), bytesWritten)
         .write(shard, out.file(shard.fileName()));
     out.writeManifest(r, plan.fingerprint(shard.fileName()));
     return r;

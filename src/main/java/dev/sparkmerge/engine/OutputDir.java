@@ -122,6 +122,18 @@ final class OutputDir {
     }
   }
 
+  /** Deletes everything in the directory (for --overwrite). */
+  void deleteAll() {
+    try {
+      for (FileStatus st : fileSystem().listStatus(root)) {
+        fileSystem().delete(st.getPath(), true);
+      }
+    } catch (IOException e) {
+      throw new CheckpointException(root + ": cannot clear the output directory: "
+          + e.getMessage(), e);
+    }
+  }
+
   void delete(String name) {
     try {
       fileSystem().delete(file(name), true);

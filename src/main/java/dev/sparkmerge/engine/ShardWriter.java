@@ -10,6 +10,7 @@ import dev.sparkmerge.plan.ShardPlan;
 import dev.sparkmerge.plan.TensorPlan;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -23,10 +24,13 @@ final class ShardWriter {
 
   private final CheckpointFs fs;
   private final int chunkElements;
+  private final LongConsumer bytesWritten;
 
-  ShardWriter(CheckpointFs fs, int chunkElements) {
+  /** @param bytesWritten told of output bytes as they are written (progress reporting) */
+  ShardWriter(CheckpointFs fs, int chunkElements, LongConsumer bytesWritten) {
     this.fs = fs;
     this.chunkElements = chunkElements;
+    this.bytesWritten = bytesWritten;
   }
 
   /** Writes the shard to {@code target} and returns its length and SHA-256. */
@@ -63,6 +67,7 @@ final class ShardWriter {
       int n = (int) Math.min(step, numel - start);
       kernel.merge(stats, buf.read(inputs, start, n), merged);
       out.writeFloats(merged, 0, n);
+      bytesWritten.accept((long) n * t.outDtype().byteSize());
     }
   }
 
@@ -73,7 +78,7 @@ final class ShardWriter {
     return (int) Math.max(1, Math.min(step, Math.max(numel, 1)));
   }
 
-  private static void copyRaw(TensorPlan t, InputFiles inputs, SafetensorsWriter out) {
+  private void copyRaw(TensorPlan t, InputFiles inputs, SafetensorsWriter out) {
     InputRef from = t.base();
     long length = from.stored().byteLength();
     ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, Math.max(1, length)));
@@ -83,6 +88,7 @@ final class ShardWriter {
       inputs.readBytes(from, done, buf);
       buf.flip();
       out.writeBytes(buf);
+      bytesWritten.accept(n);
       done += n;
     }
   }

@@ -64,6 +64,8 @@ public final class SparkContexts {
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
     }
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    // Heartbeats carry the bytes written by running tasks to the progress line.
+    conf.setIfMissing("spark.executor.heartbeatInterval", "3s");
     // Every shard is its own task: failed attempts are retried, duplicates are harmless because
     // shard bytes are deterministic, so speculation would only waste I/O.
     conf.setIfMissing("spark.speculation", "false");
