@@ -2,6 +2,7 @@ package dev.sparkmerge.engine;
 
 import dev.sparkmerge.checkpoint.CheckpointException;
 import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.method.Statistics;
 import dev.sparkmerge.plan.MergePlan;
 import dev.sparkmerge.plan.ShardPlan;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Runs a planned merge on Spark: one task per output shard writes its file and manifest, then the
+ * Runs a planned merge on Spark: the statistics stage computes whole-tensor statistics of large
+ * tensors across executors, then one task per output shard writes its file and manifest, then the
  * driver commits. With {@code resume}, shards an earlier run finished for the same plan are kept
  * and only the rest are written.
  */
@@ -129,11 +131,14 @@ public final class MergeJob {
     if (progress != null) {
       jsc.sc().addSparkListener(progress);
     }
-    jsc.setJobDescription("sparkmerge: write " + pending.size() + " shard(s)");
     try {
+      Broadcast<Map<String, Statistics>> statsB =
+          jsc.broadcast(StatsStage.compute(jsc, planB, confB, pending));
+      jsc.setJobDescription("sparkmerge: write " + pending.size() + " shard(s)");
       // One partition per shard: every output file has exactly one writer per attempt.
       return jsc.parallelize(pending, pending.size())
-          .map(i -> writeShard(planB.value(), i, outRoot, confB.value().value(), bytes::add))
+          .map(i -> writeShard(planB.value(), i, outRoot, confB.value().value(), statsB.value(),
+              bytes::add))
           .collect();
     } finally {
       if (progress != null) {
@@ -145,11 +150,11 @@ public final class MergeJob {
 
   /** The body of a write task. */
   static ShardResult writeShard(MergePlan plan, int index, String outRoot, Configuration conf,
-      java.util.function.LongConsumer bytesWritten) {
+      Map<String, Statistics> statistics, java.util.function.LongConsumer bytesWritten) {
     CheckpointFs fs = new CheckpointFs(conf);
     ShardPlan shard = plan.shards().get(index);
     OutputDir out = new OutputDir(fs, new Path(outRoot));
-    ShardResult r = new ShardWriter(fs, plan.options().chunkElements(), bytesWritten)
+    ShardResult r = new ShardWriter(fs, plan.options().chunkElements(), statistics, bytesWritten)
         .write(shard, out.file(shard.fileName()));
     out.writeManifest(r, plan.fingerprint(shard.fileName()));
     return r;

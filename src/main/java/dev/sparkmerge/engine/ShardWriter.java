@@ -9,15 +9,15 @@ import dev.sparkmerge.plan.InputRef;
 import dev.sparkmerge.plan.ShardPlan;
 import dev.sparkmerge.plan.TensorPlan;
 import java.nio.ByteBuffer;
-import java.util.List;
+import java.util.Map;
 import java.util.function.LongConsumer;
 import org.apache.hadoop.fs.Path;
 
 /**
  * Writes one output shard (runs inside a Spark task, or directly in tests): for each tensor in file
- * order, computes the kernel's whole-tensor statistics by streaming the inputs chunk by chunk (one
- * read per statistics pass), then streams the merge pass: read every input's chunk, merge, encode,
- * append. Memory is bounded by the chunk size times the number of inputs, whatever the tensor size.
+ * order, takes the kernel's whole-tensor statistics from the statistics stage or, for tensors it
+ * left to the task, computes them by streaming the inputs chunk by chunk (one read per pass), then
+ * streams the merge pass: read every input's chunk, merge, encode, append. Memory is bounded by the chunk size times the number of inputs, whatever the tensor size.
  */
 final class ShardWriter {
   private static final int COPY_BUFFER_BYTES = 8 << 20;
@@ -25,11 +25,17 @@ final class ShardWriter {
   private final CheckpointFs fs;
   private final int chunkElements;
   private final LongConsumer bytesWritten;
+  private final Map<String, Statistics> precomputed;
 
-  /** @param bytesWritten told of output bytes as they are written (progress reporting) */
-  ShardWriter(CheckpointFs fs, int chunkElements, LongConsumer bytesWritten) {
+  /**
+   * @param precomputed final statistics of tensors the statistics stage already did (by name)
+   * @param bytesWritten told of output bytes as they are written (progress reporting)
+   */
+  ShardWriter(CheckpointFs fs, int chunkElements, Map<String, Statistics> precomputed,
+      LongConsumer bytesWritten) {
     this.fs = fs;
     this.chunkElements = chunkElements;
+    this.precomputed = precomputed;
     this.bytesWritten = bytesWritten;
   }
 
@@ -51,31 +57,25 @@ final class ShardWriter {
 
   private void merge(TensorPlan t, InputFiles inputs, SafetensorsWriter out) {
     TensorKernel kernel = t.kernel();
-    long numel = t.numel();
-    int step = alignedStep(kernel.chunkAlignment(), numel);
-    Buffers buf = new Buffers(t, step);
-    Statistics stats = kernel.initialStatistics();
-    while (stats != null && !stats.isComplete()) {
-      Statistics partial = stats.newPartial();
-      for (long start = 0; start < numel; start += step) {
-        partial.accumulate(buf.read(inputs, start, (int) Math.min(step, numel - start)));
+    TensorChunkReader reader = new TensorChunkReader(t, inputs, chunkElements);
+    Statistics stats = precomputed.get(t.name());
+    if (stats == null) {
+      stats = kernel.initialStatistics();
+      while (stats != null && !stats.isComplete()) {
+        Statistics partial = stats.newPartial();
+        for (long i = 0; i < reader.chunkCount(); i++) {
+          partial.accumulate(reader.read(i));
+        }
+        stats = partial.finishPass();
       }
-      stats = partial.finishPass();
     }
-    float[] merged = new float[step];
-    for (long start = 0; start < numel; start += step) {
-      int n = (int) Math.min(step, numel - start);
-      kernel.merge(stats, buf.read(inputs, start, n), merged);
-      out.writeFloats(merged, 0, n);
-      bytesWritten.accept((long) n * t.outDtype().byteSize());
+    float[] merged = new float[reader.step()];
+    for (long i = 0; i < reader.chunkCount(); i++) {
+      Chunk chunk = reader.read(i);
+      kernel.merge(stats, chunk, merged);
+      out.writeFloats(merged, 0, chunk.length);
+      bytesWritten.accept((long) chunk.length * t.outDtype().byteSize());
     }
-  }
-
-  /** The chunk length: the configured size rounded down to the kernel's alignment (at least one). */
-  private int alignedStep(long alignment, long numel) {
-    long a = Math.max(1, alignment);
-    long step = Math.max(a, (chunkElements / a) * a);
-    return (int) Math.max(1, Math.min(step, Math.max(numel, 1)));
   }
 
   private void copyRaw(TensorPlan t, InputFiles inputs, SafetensorsWriter out) {
@@ -90,30 +90,6 @@ final class ShardWriter {
       out.writeBytes(buf);
       bytesWritten.accept(n);
       done += n;
-    }
-  }
-
-  /** Reusable per-tensor input arrays: one per input, each one chunk long. */
-  private static final class Buffers {
-    private final TensorPlan tensor;
-    private final float[] base;
-    private final float[][] models;
-
-    Buffers(TensorPlan tensor, int step) {
-      this.tensor = tensor;
-      this.base = tensor.base() == null ? null : new float[step];
-      List<InputRef> m = tensor.models();
-      this.models = new float[m.size()][step];
-    }
-
-    Chunk read(InputFiles inputs, long start, int n) {
-      if (base != null) {
-        inputs.readFloats(tensor.base(), start, n, base);
-      }
-      for (int i = 0; i < models.length; i++) {
-        inputs.readFloats(tensor.models().get(i), start, n, models[i]);
-      }
-      return new Chunk(start, n, base, models);
     }
   }
 }

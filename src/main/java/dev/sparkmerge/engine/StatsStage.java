@@ -1,0 +1,124 @@
+package dev.sparkmerge.engine;
+
+import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.method.Statistics;
+import dev.sparkmerge.plan.MergePlan;
+import dev.sparkmerge.plan.TensorPlan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
+import scala.Tuple2;
+
+/**
+ * The statistics stage (DESIGN.md step 3): whole-tensor statistics (top-k thresholds, norms, ...)
+ * of large tensors, computed across executors. Work items are (tensor, chunk) pairs; each
+ * partition folds its chunks into one partial per tensor, partials reduce by tensor, and
+ * {@code finishPass} runs on the executors, so only the small per-pass results reach the driver.
+ * Passes repeat until every tensor's statistics are complete; the result is broadcast to the write
+ * stage. Tensors of one chunk or less keep their statistics inside the write task, which reads
+ * them anyway. Because partials combine exactly, the result does not depend on how chunks were
+ * grouped into partitions.
+ */
+final class StatsStage {
+  private StatsStage() {}
+
+  /** One chunk of one tensor, the unit of work. */
+  private static final class Item implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final int shard;
+    final int tensor;
+    final long chunk;
+
+    Item(int shard, int tensor, long chunk) {
+      this.shard = shard;
+      this.tensor = tensor;
+      this.chunk = chunk;
+    }
+  }
+
+  /** Final statistics by tensor name, for the tensors of the given shards that need them. */
+  static Map<String, Statistics> compute(JavaSparkContext jsc, Broadcast<MergePlan> planB,
+      Broadcast<SerializableConfiguration> confB, List<Integer> shards) {
+    MergePlan plan = planB.value();
+    int chunkElements = plan.options().chunkElements();
+    Map<String, Statistics> states = new HashMap<>();
+    List<Item> items = new ArrayList<>();
+    for (int s : shards) {
+      List<TensorPlan> tensors = plan.shards().get(s).tensors();
+      for (int t = 0; t < tensors.size(); t++) {
+        TensorPlan tp = tensors.get(t);
+        Statistics initial = tp.kernel() == null ? null : tp.kernel().initialStatistics();
+        int step = TensorChunkReader.step(tp, chunkElements);
+        long chunks = tp.numel() / step + (tp.numel() % step == 0 ? 0 : 1);
+        if (initial == null || initial.isComplete() || chunks <= 1) {
+          continue;
+        }
+        states.put(tp.name(), initial);
+        for (long c = 0; c < chunks; c++) {
+          items.add(new Item(s, t, c));
+        }
+      }
+    }
+    if (items.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Statistics> done = new HashMap<>();
+    int partitions = Math.max(1, Math.min(items.size(), jsc.defaultParallelism() * 4));
+    for (int pass = 1; !states.isEmpty(); pass++) {
+      Broadcast<Map<String, Statistics>> statesB = jsc.broadcast(new HashMap<>(states));
+      List<Item> pending = new ArrayList<>();
+      for (Item i : items) {
+        if (states.containsKey(plan.shards().get(i.shard).tensors().get(i.tensor).name())) {
+          pending.add(i);
+        }
+      }
+      jsc.setJobDescription("sparkmerge: statistics pass " + pass + " over " + states.size()
+          + " tensor(s)");
+      Map<String, Statistics> next = jsc.parallelize(pending, Math.min(partitions,
+              pending.size()))
+          .mapPartitionsToPair(it -> partials(it, planB.value(), statesB.value(),
+              confB.value().value(), chunkElements))
+          .reduceByKey((a, b) -> {
+            a.combine(b);
+            return a;
+          })
+          .mapValues(Statistics::finishPass)
+          .collectAsMap();
+      statesB.destroy();
+      states.clear();
+      for (Map.Entry<String, Statistics> e : next.entrySet()) {
+        (e.getValue().isComplete() ? done : states).put(e.getKey(), e.getValue());
+      }
+    }
+    return done;
+  }
+
+  /** Folds one partition's chunks into one partial per tensor. */
+  private static Iterator<Tuple2<String, Statistics>> partials(Iterator<Item> items,
+      MergePlan plan, Map<String, Statistics> states, org.apache.hadoop.conf.Configuration conf,
+      int chunkElements) {
+    Map<String, Statistics> partials = new HashMap<>();
+    try (InputFiles inputs = new InputFiles(new CheckpointFs(conf))) {
+      TensorChunkReader reader = null;
+      TensorPlan current = null;
+      while (items.hasNext()) {
+        Item i = items.next();
+        TensorPlan t = plan.shards().get(i.shard).tensors().get(i.tensor);
+        if (t != current) {
+          current = t;
+          reader = new TensorChunkReader(t, inputs, chunkElements);
+        }
+        partials.computeIfAbsent(t.name(), n -> states.get(n).newPartial())
+            .accumulate(reader.read(i.chunk));
+      }
+    }
+    List<Tuple2<String, Statistics>> out = new ArrayList<>();
+    partials.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
+    return out.iterator();
+  }
+}
