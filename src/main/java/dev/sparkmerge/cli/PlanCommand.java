@@ -34,6 +34,10 @@ final class PlanCommand implements Callable<Integer> {
       description = "As for run.")
   Long maxShardBytes;
 
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Spark setting; the"
+      + " spark.hadoop.* ones configure file systems (credentials, endpoints) as for run.")
+  Map<String, String> sparkConf = new java.util.LinkedHashMap<>();
+
   @Option(names = {"-v", "--verbose"}, description = "Also show every tensor's inputs and"
       + " resolved parameters (to check gradients and filters).")
   boolean verbose;
@@ -45,7 +49,7 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
-    MergePlan plan = JobLoading.plan(CheckpointFs.withDefaults(), config, options);
+    MergePlan plan = JobLoading.plan(new CheckpointFs(HadoopConf.from(sparkConf)), config, options);
     out.println("merge_method: " + plan.job().mergeMethod());
     out.println("inputs: " + String.join(", ", plan.inputModels()));
     out.println("config/tokenizer donor: " + plan.donor());

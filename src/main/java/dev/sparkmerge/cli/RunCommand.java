@@ -66,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
       throw new UserInputException("--resume keeps finished shards and --overwrite deletes them;"
           + " give one of them.");
     }
-    CheckpointFs fs = CheckpointFs.withDefaults();
+    CheckpointFs fs = new CheckpointFs(HadoopConf.from(sparkConf));
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
     MergePlan plan = JobLoading.plan(fs, config, options);
     out.println("Planned " + plan.tensors().size() + " tensors in " + plan.shards().size()

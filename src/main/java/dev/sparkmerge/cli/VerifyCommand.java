@@ -25,11 +25,11 @@ import picocli.CommandLine.Spec;
  * before the model is used. Every check runs even after one fails, and every problem is listed.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-    description = {"Re-check a merged model directory written by 'sparkmerge run': every shard"
-        + " the index names exists and is a valid safetensors file, index and shards agree,"
-        + " _SUCCESS and merge-manifest.json are present, and each shard's byte length and"
-        + " SHA-256 (recomputed by streaming the file) match the manifest, with no shard missing"
-        + " from either side.",
+    description = {"Re-check a model directory written by 'sparkmerge run' against its manifest.",
+        "Checks that every shard the index names exists and is a valid safetensors file, index"
+            + " and shards agree, _SUCCESS and merge-manifest.json are present, and each shard's"
+            + " byte length and SHA-256 (recomputed by streaming the file) match the manifest,"
+            + " with no shard missing from either side.",
         "OUTPUT may be a local path or any Hadoop URI (file://, hdfs://, s3a://).",
         "",
         "Exit codes: 0 everything checks out; 1 a problem was found (each one is listed, naming"

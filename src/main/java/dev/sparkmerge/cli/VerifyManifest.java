@@ -14,8 +14,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * The parts of {@code merge-manifest.json} that {@code verify} checks: the shard entries (file,
- * tensor count, byte length, SHA-256) and the total tensor count. Every malformed entry is a problem
- * of its own, so one bad line does not hide the others.
+ * tensor count, byte length, SHA-256) and the total tensor count. Every malformed entry is a
+ * problem of its own, so one bad line does not hide the others.
  */
 final class VerifyManifest {
   static final String FILE = "merge-manifest.json";
