@@ -8,6 +8,7 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * The keys of one YAML mapping, checked against the keys valid at that place. Unknown keys are
@@ -43,6 +44,11 @@ final class Fields {
       if (earlier != null) {
         problems.add(keyNode, keyPath, "duplicate key (first at line "
             + (earlier.getKeyNode().getStartMark().getLine() + 1) + "); remove one of them.");
+        continue;
+      }
+      if (Tag.MERGE.equals(keyNode.getTag())) {
+        problems.add(keyNode, keyPath, "YAML merge keys ('<<') are not supported; write the "
+            + "keys out in full.");
         continue;
       }
       if (!allowed.contains(key)) {

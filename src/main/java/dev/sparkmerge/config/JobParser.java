@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -32,11 +33,13 @@ final class JobParser {
   /** The result: the spec plus where its parts were written. */
   record Parsed(
       JobSpec spec, MethodRules rules, List<ParamSite> sites, Node root,
-      List<Located<SliceSpec>> slices, List<List<Located<SourceSpec>>> sources) {}
+      List<Located<SliceSpec>> slices, List<List<Located<SourceSpec>>> sources,
+      Set<String> unparsedParameters) {}
 
   private final Problems problems;
   private final MethodCatalog catalog;
   private final List<ParamSite> sites = new ArrayList<>();
+  private final Set<String> unparsed = new LinkedHashSet<>();
   private final ParameterParser parameterParser;
   private final List<Located<SliceSpec>> sliceLocs = new ArrayList<>();
   private final List<List<Located<SourceSpec>>> sourceLocs = new ArrayList<>();
@@ -45,7 +48,7 @@ final class JobParser {
   JobParser(Problems problems, MethodCatalog catalog) {
     this.problems = problems;
     this.catalog = catalog;
-    this.parameterParser = new ParameterParser(problems, sites);
+    this.parameterParser = new ParameterParser(problems, sites, unparsed);
   }
 
   private static Set<String> keys(String... names) {
@@ -73,7 +76,8 @@ final class JobParser {
     } else {
       method = ((ScalarNode) methodNode).getValue().trim();
       if (catalog.methodNames().contains(method)) {
-        rules = catalog.rules(method);
+        rules = Objects.requireNonNull(catalog.rules(method),
+            "the method catalog has no rules for a method it lists");
         parameterNames = rules.paramNames();
       } else {
         problems.add(methodNode, "merge_method", "unknown merge method '" + method + "'."
@@ -120,13 +124,17 @@ final class JobParser {
 
     JobSpec spec = new JobSpec(null, method == null ? "" : method, base, slicesSyntax, slices,
         autoAppended, topParams, dtype, outDtype, tokenizer, seed, sourceText);
-    return new Parsed(spec, rules, List.copyOf(sites), root, sliceLocs, sourceLocs);
+    return new Parsed(spec, rules, List.copyOf(sites), root, sliceLocs, sourceLocs,
+        Set.copyOf(unparsed));
   }
 
   private Collection<String> allParameterNames() {
     Set<String> all = new TreeSet<>();
     for (String m : catalog.methodNames()) {
-      all.addAll(catalog.rules(m).paramNames());
+      MethodRules r = catalog.rules(m);
+      if (r != null) {
+        all.addAll(r.paramNames());
+      }
     }
     return all;
   }

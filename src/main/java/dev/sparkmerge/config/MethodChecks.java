@@ -1,9 +1,12 @@
 package dev.sparkmerge.config;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 
@@ -17,13 +20,22 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * (global) when some level on its lookup path sets it without a filter, or with a "*" entry, so
  * every tensor gets a value. Values given only under filters are reported, because tensors no
  * filter matches (embeddings, norms) would have none. The base model never needs per-model values,
- * as in mergekit.
+ * as in mergekit. A parameter whose value could not be parsed anywhere is not reported missing
+ * again.
+ *
+ * <p>{@link Constraint}s over several parameters run only when every value they read passed the
+ * per-value checks, so one mistake is reported once.
  */
 final class MethodChecks {
+  /** A tensor name that contains no filter, for "tensors no filter matches". */
+  private static final String NO_MATCH = "\0";
+
   private final Problems problems;
   private final JobParser.Parsed parsed;
   private final MethodRules rules;
   private final String method;
+  /** Names with a value problem somewhere (or no valid rule): constraints skip them. */
+  private final Set<String> badValues = new LinkedHashSet<>();
 
   private MethodChecks(JobParser.Parsed parsed, Problems problems) {
     this.problems = problems;
@@ -41,8 +53,14 @@ final class MethodChecks {
       c.checkSite(site);
     }
     c.checkBaseModel();
+    for (Constraint constraint : c.rules.constraints) {
+      if (!parsed.unparsedParameters().stream().anyMatch(constraint.parameters()::contains)
+          && !c.badValues.stream().anyMatch(constraint.parameters()::contains)) {
+        c.checkConstraint(constraint);
+      }
+    }
     for (ParamRule rule : c.rules.params) {
-      if (rule.required) {
+      if (rule.required && !parsed.unparsedParameters().contains(rule.name)) {
         if (rule.perModel) {
           c.checkRequiredPerModel(rule);
         } else {
@@ -72,8 +90,12 @@ final class MethodChecks {
               ? "this slice's 'parameters:' or the top-level 'parameters:'."
               : "the top-level 'parameters:'."));
     }
+    int before = problems.size();
     for (ParamSite.Value v : site.values()) {
       checkValue(rule, v);
+    }
+    if (problems.size() != before) {
+      badValues.add(rule.name);
     }
   }
 
@@ -142,7 +164,7 @@ final class MethodChecks {
       }
     }
     if (spec.baseModel() == null && (slices.isEmpty() || withoutBase.size() == slices.size())) {
-      problems.add(parsed.root(), "base_model", "merge method '" + method + "' needs a base "
+      problems.add((Node) null, "base_model", "merge method '" + method + "' needs a base "
           + "model; add 'base_model: <path>' at the top level.");
       return;
     }
@@ -198,12 +220,12 @@ final class MethodChecks {
     String fix = "add '" + rule.name + ": <value>' under the top-level 'parameters:'"
         + (spec.slicesSyntax() ? " (or each slice's)" : "");
     if (!filters.isEmpty()) {
-      problems.add(parsed.root(), "parameters." + rule.name, "'" + rule.name + "' is required by "
+      problems.add(topKey(rule.name), "parameters." + rule.name, "'" + rule.name + "' is required by "
           + method + " but set only with filters (" + String.join(", ", filters) + "), so "
           + "tensors no filter matches (embeddings, norms) would have no value; add a last "
           + "entry without a filter, e.g. '- value: 0.5'.");
     } else if (missing.size() == parsed.slices().size() || !spec.slicesSyntax()) {
-      problems.add(parsed.root(), "parameters." + rule.name, "missing required parameter '"
+      problems.add((Node) null, "parameters." + rule.name, "missing required parameter '"
           + rule.name + "' of " + method + "; " + fix + ".");
     } else {
       for (Located<SliceSpec> s : missing) {
@@ -247,7 +269,7 @@ final class MethodChecks {
     }
     String where = spec.slicesSyntax() ? "source's" : "model's";
     if (!missing.isEmpty() && missing.size() == candidates && top == null) {
-      problems.add(parsed.root(), "parameters." + rule.name, "missing required parameter '"
+      problems.add((Node) null, "parameters." + rule.name, "missing required parameter '"
           + rule.name + "' of " + method + " for every model; add '" + rule.name + ": <value>' "
           + "to each " + where + " 'parameters:', or once under the top-level 'parameters:'.");
     } else {
@@ -264,6 +286,99 @@ final class MethodChecks {
           + "no filter matches (embeddings, norms) would have no value; add an entry without a "
           + "filter, e.g. '- value: 0.5', at this or the top level.");
     }
+  }
+
+  // ---- constraints over several parameters ----------------------------------------------------
+
+  /**
+   * Evaluates {@code constraint} for every non-base source (or every slice, when it reads only
+   * global parameters) at every filter and every gradient anchor position, and reports the first
+   * failure of each.
+   */
+  private void checkConstraint(Constraint constraint) {
+    boolean perModel = false;
+    for (String name : constraint.parameters()) {
+      perModel |= rules.param(name).perModel;
+    }
+    JobSpec spec = parsed.spec();
+    for (int i = 0; i < parsed.slices().size(); i++) {
+      Located<SliceSpec> slice = parsed.slices().get(i);
+      List<Located<SourceSpec>> targets = new ArrayList<>();
+      if (perModel) {
+        for (Located<SourceSpec> src : parsed.sources().get(i)) {
+          if (!src.value().model().equals(spec.baseModelOf(slice.value()))) {
+            targets.add(src);
+          }
+        }
+      } else {
+        targets.add(null);
+      }
+      for (Located<SourceSpec> target : targets) {
+        String failure = firstFailure(constraint, slice.value(),
+            target == null ? null : target.value());
+        if (failure != null) {
+          problems.add(target == null ? slice.node() : target.node(),
+              target == null ? slice.path() : target.path(), failure);
+        }
+      }
+    }
+  }
+
+  private String firstFailure(Constraint constraint, SliceSpec slice, SourceSpec source) {
+    JobSpec spec = parsed.spec();
+    List<ParameterSetting> settings = new ArrayList<>();
+    for (String name : constraint.parameters()) {
+      if (source != null && rules.param(name).perModel) {
+        settings.add(source.parameters().get(name));
+      }
+      settings.add(slice.parameters().get(name));
+      settings.add(spec.parameters().get(name));
+    }
+    Set<String> names = new LinkedHashSet<>();
+    Set<Double> positions = new TreeSet<>(List.of(0.0, 1.0));
+    for (ParameterSetting s : settings) {
+      if (s == null) {
+        continue;
+      }
+      for (ParameterSetting.Entry e : s.entries()) {
+        if (e.filter != null && !e.filter.equals("*")) {
+          names.add(e.filter); // a tensor name containing exactly this filter
+        }
+        if (e.anchors != null) {
+          for (int k = 1; k < e.anchors.length - 1; k++) {
+            positions.add((double) k / (e.anchors.length - 1));
+          }
+        }
+      }
+    }
+    names.add(NO_MATCH); // a name no filter matches
+    for (String tensor : names) {
+      for (double t : positions) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (String name : constraint.parameters()) {
+          values.put(name, source != null && rules.param(name).perModel
+              ? ParameterResolver.perModel(name, spec, slice, source, tensor, t)
+              : ParameterResolver.global(name, spec, slice, tensor, t));
+        }
+        String failure = constraint.check(values);
+        if (failure != null) {
+          return "for " + (tensor.equals(NO_MATCH) ? "tensors matching no filter"
+              : "tensors matching '" + tensor + "'") + " at layer position t = "
+              + ParamRule.fmt(Math.round(t * 1e4) / 1e4) + ": " + failure;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The key node of a top-level parameter, or null. */
+  private Node topKey(String name) {
+    for (ParamSite site : parsed.sites()) {
+      if (site.level() == ParamSite.Level.TOP && site.name().equals(name)) {
+        return site.keyNode();
+      }
+    }
+    return null;
   }
 
   private static List<String> nonNull(List<String> filters) {

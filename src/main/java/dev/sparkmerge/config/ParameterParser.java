@@ -23,10 +23,13 @@ final class ParameterParser {
 
   private final Problems problems;
   private final List<ParamSite> sites;
+  private final Set<String> unparsed;
 
-  ParameterParser(Problems problems, List<ParamSite> sites) {
+  /** Records parsed settings in {@code sites} and names whose value failed in {@code unparsed}. */
+  ParameterParser(Problems problems, List<ParamSite> sites, Set<String> unparsed) {
     this.problems = problems;
     this.sites = sites;
+    this.unparsed = unparsed;
   }
 
   ParameterSet parseSet(Node node, String path, ParamSite.Level level, int slice, int source) {
@@ -59,6 +62,8 @@ final class ParameterParser {
       if (setting != null) {
         out.put(name, setting);
         sites.add(new ParamSite(level, slice, source, name, keyNode, keyPath, setting, values));
+      } else {
+        unparsed.add(name);
       }
     }
     return new ParameterSet(out);

@@ -8,8 +8,8 @@ final class Suggest {
 
   /**
    * The candidate with the smallest edit distance to {@code given}, or null when nothing is close
-   * enough to be a plausible typo (distance above half the longer name), so we never suggest
-   * something unrelated.
+   * enough to be a plausible typo (distance above a third of the longer name, at least 2), so we
+   * never suggest something unrelated ('base_model' is not a typo of 'model').
    */
   static String closest(String given, Collection<String> candidates) {
     String best = null;
@@ -21,7 +21,7 @@ final class Suggest {
         bestDistance = d;
       }
     }
-    if (best == null || bestDistance > Math.max(2, Math.max(given.length(), best.length()) / 2)) {
+    if (best == null || bestDistance > Math.max(2, Math.max(given.length(), best.length()) / 3)) {
       return null;
     }
     return best;
