@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code sparkmerge} command line: one subcommand per task. */
 @Command(name = "sparkmerge", mixinStandardHelpOptions = true, version = "sparkmerge 0.1.0",
     description = "Merge language models (mergekit methods, LoRA adapters) on Apache Spark.",
-    subcommands = {RunCommand.class, PlanCommand.class, InspectCommand.class})
+    subcommands = {RunCommand.class, PlanCommand.class, InspectCommand.class,
+        VerifyCommand.class, DiffCommand.class})
 public final class Main implements Runnable {
   /** Set SPARKMERGE_DEBUG=1 to see stack traces of unexpected errors. */
   private static final boolean DEBUG = System.getenv("SPARKMERGE_DEBUG") != null;
