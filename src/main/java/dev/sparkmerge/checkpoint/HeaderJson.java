@@ -81,17 +81,9 @@ final class HeaderJson {
           }
           out.tensors.add(parseTensor(key));
         }
-        skipWhitespace();
-        byte c = peek();
-        if (c == ',') {
-          pos++;
-          continue;
-        }
-        if (c == '}') {
-          pos++;
+        if (!separatorOr('}', "after a header entry")) {
           break;
         }
-        throw syntax("expected ',' or '}' after a header entry");
       }
     }
     skipWhitespace();
@@ -130,15 +122,8 @@ final class HeaderJson {
         throw new SafetensorsException(SafetensorsException.Kind.DUPLICATE_KEY, file, null,
             "'__metadata__' has the key '" + key + "' twice (" + where(keyPos) + ").");
       }
-      skipWhitespace();
-      byte c = peek();
-      if (c == ',') {
-        pos++;
-      } else if (c == '}') {
-        pos++;
+      if (!separatorOr('}', "in '__metadata__'")) {
         return meta;
-      } else {
-        throw syntax("expected ',' or '}' in '__metadata__'");
       }
     }
   }
@@ -187,15 +172,8 @@ final class HeaderJson {
           skipValue();
       }
       first = false;
-      skipWhitespace();
-      byte c = peek();
-      if (c == ',') {
-        pos++;
-      } else if (c == '}') {
-        pos++;
+      if (!separatorOr('}', "in the entry for tensor '" + name + "'")) {
         break;
-      } else {
-        throw syntax("expected ',' or '}' in the entry for tensor '" + name + "'");
       }
     }
     if (dtype == null || shape == null || offsets == null) {
@@ -243,15 +221,8 @@ final class HeaderJson {
           values = java.util.Arrays.copyOf(values, n * 2);
         }
         values[n++] = parseUnsigned(name, field);
-        skipWhitespace();
-        byte c = peek();
-        if (c == ',') {
-          pos++;
-        } else if (c == ']') {
-          pos++;
+        if (!separatorOr(']', "in '" + field + "' of tensor '" + name + "'")) {
           break;
-        } else {
-          throw syntax("expected ',' or ']' in '" + field + "' of tensor '" + name + "'");
         }
       }
     }
@@ -334,15 +305,8 @@ final class HeaderJson {
         expect(':');
         skipWhitespace();
         skipValue(depth + 1);
-        skipWhitespace();
-        byte d = peek();
-        pos++;
-        if (d == '}') {
+        if (!separatorOr('}', "in an object")) {
           return;
-        }
-        if (d != ',') {
-          pos--;
-          throw syntax("expected ',' or '}'");
         }
       }
     } else if (c == '[') {
@@ -355,15 +319,8 @@ final class HeaderJson {
       while (true) {
         skipWhitespace();
         skipValue(depth + 1);
-        skipWhitespace();
-        byte d = peek();
-        pos++;
-        if (d == ']') {
+        if (!separatorOr(']', "in an array")) {
           return;
-        }
-        if (d != ',') {
-          pos--;
-          throw syntax("expected ',' or ']'");
         }
       }
     } else if (matchLiteral("true") || matchLiteral("false") || matchLiteral("null")) {
@@ -521,6 +478,24 @@ final class HeaderJson {
     }
     pos += n;
     return true;
+  }
+
+  /**
+   * After a member or element: consumes ',' and returns true (more follow), or consumes the
+   * closing character and returns false.
+   */
+  private boolean separatorOr(char close, String context) {
+    skipWhitespace();
+    byte c = peek();
+    if (c == ',') {
+      pos++;
+      return true;
+    }
+    if (c == close) {
+      pos++;
+      return false;
+    }
+    throw syntax("expected ',' or '" + close + "' " + context);
   }
 
   private void skipWhitespace() {
