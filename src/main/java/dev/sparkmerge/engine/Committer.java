@@ -70,7 +70,11 @@ final class Committer {
     root.put("config_hash", plan.job().configHash());
     root.put("seed", plan.job().seed());
     ArrayNode inputs = root.putArray("inputs");
-    plan.inputModels().forEach(inputs::add);
+    plan.inputModelSizes().forEach((path, bytes) -> {
+      ObjectNode o = inputs.addObject();
+      o.put("path", path);
+      o.put("bytes", bytes);
+    });
     root.put("donor", plan.donor());
     root.put("tensors", plan.tensors().size());
     ArrayNode shards = root.putArray("shards");

@@ -16,7 +16,11 @@ import java.math.BigInteger;
 public final class ExactSum implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final long CARRY_AFTER = 1L << 37;
+  /** Smallest position anything can land on: the product of two subnormal units, 2^-298. */
+  private static final int MIN_POS = -298;
 
+  /** Lane e counts units of 2^(max(e, 1) − 150): floats with biased exponent e. */
+  private long[] floatLanes; // allocated on first add(float): most row sums only see products
   private long[] limbs = new long[0];
   private int lo;
   private long additions;
@@ -24,7 +28,11 @@ public final class ExactSum implements Serializable {
   private boolean posInf;
   private boolean negInf;
 
-  /** Adds a float32 value. */
+  /**
+   * Adds a float32 value: its 24-bit significand goes into the lane of its exponent, a single
+   * array add with no bounds to check (a lane takes 2^39 additions before it could overflow, more
+   * than any tensor has elements).
+   */
   public void add(float f) {
     int bits = Float.floatToRawIntBits(f);
     int e = (bits >>> 23) & 0xFF;
@@ -32,14 +40,33 @@ public final class ExactSum implements Serializable {
       special(f);
       return;
     }
-    int m = bits & 0x7FFFFF;
+    long m = bits & 0x7FFFFF;
     if (e != 0) {
       m |= 0x800000;
-    } else {
-      e = 1;
     }
-    if (m != 0) {
-      addAt(e - 150, bits < 0 ? -m : m);
+    lanes()[e] += bits < 0 ? -m : m;
+  }
+
+  /** Adds |f| for each of the first n values: the L1 norm of a chunk. */
+  public void addAbs(float[] values, int n) {
+    // Values of one tensor share few exponents; four interleaved copies of the lanes keep
+    // consecutive additions off the same memory slot (a dependency chain), folded in at the end.
+    long[] local = new long[4 * 256];
+    for (int i = 0; i < n; i++) {
+      int bits = Float.floatToRawIntBits(values[i]) & 0x7FFFFFFF;
+      int e = bits >>> 23;
+      local[(e << 2) | (i & 3)] += (bits & 0x7FFFFF) | (e != 0 ? 0x800000 : 0);
+    }
+    long[] lanes = lanes();
+    for (int e = 0; e < 255; e++) {
+      lanes[e] += local[e << 2] + local[(e << 2) + 1] + local[(e << 2) + 2] + local[(e << 2) + 3];
+    }
+    if ((local[1020] | local[1021] | local[1022] | local[1023]) != 0) {
+      for (int i = 0; i < n; i++) {
+        if (Float.isNaN(values[i]) || Float.isInfinite(values[i])) {
+          special(Math.abs(values[i]));
+        }
+      }
     }
   }
 
@@ -87,6 +114,12 @@ public final class ExactSum implements Serializable {
     nan |= other.nan;
     posInf |= other.posInf;
     negInf |= other.negInf;
+    if (other.floatLanes != null) {
+      long[] lanes = lanes();
+      for (int e = 0; e < 256; e++) {
+        lanes[e] += other.floatLanes[e];
+      }
+    }
     for (int i = 0; i < other.limbs.length; i++) {
       if (other.limbs[i] != 0) {
         addAt(other.lo + i, other.limbs[i]);
@@ -109,15 +142,22 @@ public final class ExactSum implements Serializable {
     if (negInf) {
       return Double.NEGATIVE_INFINITY;
     }
+    // Everything as an integer count of 2^MIN_POS units (the smallest product exponent).
     BigInteger total = BigInteger.ZERO;
     for (int i = limbs.length - 1; i >= 0; i--) {
       total = total.shiftLeft(1).add(BigInteger.valueOf(limbs[i]));
+    }
+    total = total.shiftLeft(limbs.length == 0 ? 0 : lo - MIN_POS);
+    for (int e = 0; floatLanes != null && e < 256; e++) {
+      if (floatLanes[e] != 0) {
+        total = total.add(BigInteger.valueOf(floatLanes[e]).shiftLeft(Math.max(e, 1) - 150 - MIN_POS));
+      }
     }
     if (total.signum() == 0) {
       return 0.0;
     }
     // Drop low bits beyond double precision with a sticky bit so the single rounding stays exact.
-    int shift = lo;
+    int shift = MIN_POS;
     int excess = total.abs().bitLength() - 62;
     if (excess > 0) {
       BigInteger mag = total.abs();
@@ -133,12 +173,24 @@ public final class ExactSum implements Serializable {
   }
 
   public boolean isZero() {
+    for (long l : floatLanes == null ? new long[0] : floatLanes) {
+      if (l != 0) {
+        return false;
+      }
+    }
     for (long l : limbs) {
       if (l != 0) {
         return false;
       }
     }
     return !nan && !posInf && !negInf;
+  }
+
+  private long[] lanes() {
+    if (floatLanes == null) {
+      floatLanes = new long[256];
+    }
+    return floatLanes;
   }
 
   private void special(double v) {
@@ -165,11 +217,11 @@ public final class ExactSum implements Serializable {
 
   private void grow(int pos) {
     if (limbs.length == 0) {
-      lo = pos - 8;
+      lo = Math.max(MIN_POS, pos - 8);
       limbs = new long[48];
       return;
     }
-    int newLo = Math.min(lo, pos - 16);
+    int newLo = Math.max(MIN_POS, Math.min(lo, pos - 16));
     int newHi = Math.max(lo + limbs.length, pos + 17);
     long[] grown = new long[newHi - newLo];
     System.arraycopy(limbs, 0, grown, lo - newLo, limbs.length);

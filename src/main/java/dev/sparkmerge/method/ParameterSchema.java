@@ -37,6 +37,15 @@ public final class ParameterSchema implements Serializable {
    * @throws MergeException naming the first offending parameter, its value and what to do
    */
   public ParameterValues bind(MethodParameters params) {
+    // Names first: a misplaced or misspelled name explains a "missing" value better.
+    for (String key : params.global().keySet()) {
+      check(key, ParameterSpec.Scope.GLOBAL, -1);
+    }
+    for (int m = 0; m < params.modelCount(); m++) {
+      for (String key : params.perModel().get(m).keySet()) {
+        check(key, ParameterSpec.Scope.PER_MODEL, m);
+      }
+    }
     Map<String, Object> global = new LinkedHashMap<>();
     for (ParameterSpec s : specs.values()) {
       if (s.scope == ParameterSpec.Scope.GLOBAL) {
@@ -44,15 +53,9 @@ public final class ParameterSchema implements Serializable {
         global.put(s.name, v == null ? defaultOrFail(s, -1) : convert(s, v, -1));
       }
     }
-    for (String key : params.global().keySet()) {
-      check(key, ParameterSpec.Scope.GLOBAL, -1);
-    }
     List<Map<String, Object>> perModel = new ArrayList<>();
     for (int m = 0; m < params.modelCount(); m++) {
       Map<String, Object> given = params.perModel().get(m);
-      for (String key : given.keySet()) {
-        check(key, ParameterSpec.Scope.PER_MODEL, m);
-      }
       Map<String, Object> values = new LinkedHashMap<>();
       for (ParameterSpec s : specs.values()) {
         if (s.scope == ParameterSpec.Scope.PER_MODEL) {

@@ -62,25 +62,34 @@ final class TaskVectorKernel implements TensorKernel {
 
   /** Model i's trimmed delta (kept values of x − b, zeros elsewhere), before rescale and weight. */
   void trimmed(int i, Chunk c, TopKSelector[] selectors, float[] out) {
+    trimmed(i, c, 0, c.length, selectors, out);
+  }
+
+  /** As above for chunk positions [from, from + n), written to out[0 .. n). */
+  void trimmed(int i, Chunk c, int from, int n, TopKSelector[] selectors, float[] out) {
     ModelTrim t = trims[i];
     float[] x = c.models[i];
     float[] b = c.base;
-    int n = c.length;
-    long start = c.start;
+    long start = c.start + from;
     switch (t.kind) {
       case NONE:
         for (int j = 0; j < n; j++) {
-          out[j] = x[j] - b[j];
+          out[j] = x[from + j] - b[from + j];
         }
         break;
       case MAGNITUDE: {
         int threshold = selectors[0].threshold();
         long last = selectors[0].lastKeptIndex();
+        long lastOffset = last - start;
         for (int j = 0; j < n; j++) {
-          float d = x[j] - b[j];
-          int key = SortableKeys.magnitude(d);
-          boolean keep = key > threshold || (key == threshold && start + j <= last);
-          out[j] = keep ? d : 0f;
+          float d = x[from + j] - b[from + j];
+          int bits = Float.floatToRawIntBits(d);
+          int key = bits & 0x7FFFFFFF;
+          // Arithmetic masks instead of branches: magnitudes are random, branches mispredict.
+          long above = ((long) threshold - key) >> 63; // -1 when key > threshold
+          long equal = (((key ^ threshold) & 0xFFFFFFFFL) - 1) >> 63; // -1 when key == threshold
+          long early = ~((lastOffset - j) >> 63); // -1 when start + j <= last
+          out[j] = Float.intBitsToFloat(bits & (int) (above | (equal & early)));
         }
         break;
       }
@@ -88,7 +97,7 @@ final class TaskVectorKernel implements TensorKernel {
         TopKSelector upTo = selectors[0];
         TopKSelector outliers = selectors[1];
         for (int j = 0; j < n; j++) {
-          float d = x[j] - b[j];
+          float d = x[from + j] - b[from + j];
           int key = SortableKeys.magnitude(d);
           boolean keep = upTo.keeps(key, start + j) && !outliers.keeps(key, start + j);
           out[j] = keep ? d : 0f;
@@ -99,12 +108,15 @@ final class TaskVectorKernel implements TensorKernel {
         long stream = t.streamKey;
         long threshold = t.keepThreshold;
         for (int j = 0; j < n; j++) {
-          float d = x[j] - b[j];
+          float d = x[from + j] - b[from + j];
           out[j] = CounterRng.keep(stream, start + j, threshold) ? d : 0f;
         }
         break;
       }
       case RANK_PROBABILITY:
+        if (from != 0 || n != c.length) {
+          throw new IllegalStateException("DELLA trims whole chunks only");
+        }
         rankProbabilityTrim(t, x, b, n, start, out);
         break;
       default:
@@ -147,16 +159,24 @@ final class TaskVectorKernel implements TensorKernel {
     }
   }
 
+  /** Elements merged per tile: all models' working arrays of a tile stay in the L1/L2 cache. */
+  private static final int TILE = 2048;
+
   @Override
   public void merge(Statistics statistics, Chunk c, float[] out) {
     TaskVectorStatistics stats = (TaskVectorStatistics) statistics;
-    int n = c.length;
+    int tile = chunkAlignment() == 1 ? TILE : c.length; // DELLA ranks whole rows at once
+    for (int from = 0; from < c.length; from += tile) {
+      mergeTile(stats, c, from, Math.min(tile, c.length - from), out);
+    }
+  }
+
+  private void mergeTile(TaskVectorStatistics stats, Chunk c, int from, int n, float[] out) {
     int m = trims.length;
-    float[] b = c.base;
     float[][] weighted = new float[m][];
     for (int i = 0; i < m; i++) {
       float[] d = Scratch.floats(i, n);
-      trimmed(i, c, stats == null ? null : stats.selectors[i], d);
+      trimmed(i, c, from, n, stats == null ? null : stats.selectors[i], d);
       ModelTrim t = trims[i];
       float w = t.weight;
       if (t.rescale == ModelTrim.Rescale.INVERSE_DENSITY) {
@@ -173,13 +193,14 @@ final class TaskVectorKernel implements TensorKernel {
       weighted[i] = d;
     }
     if (consensus == Consensus.NONE) {
-      mergeWithoutConsensus(weighted, b, n, out);
+      mergeWithoutConsensus(weighted, c.base, from, n, out);
     } else {
-      mergeWithConsensus(weighted, b, n, out);
+      mergeWithConsensus(weighted, c.base, from, n, out);
     }
   }
 
-  private void mergeWithoutConsensus(float[][] weighted, float[] b, int n, float[] out) {
+  private void mergeWithoutConsensus(float[][] weighted, float[] b, int from, int n,
+      float[] out) {
     double div = 0;
     for (ModelTrim t : trims) {
       div += t.weight;
@@ -187,48 +208,69 @@ final class TaskVectorKernel implements TensorKernel {
     if (Math.abs(div) < 1e-8) {
       div = 1;
     }
-    double scale = normalize ? lambda / div : lambda;
     double[] acc = Scratch.doubles(0, n);
-    Arrays.fill(acc, 0, n, 0.0);
-    for (float[] d : weighted) {
+    float[] d0 = weighted[0];
+    for (int j = 0; j < n; j++) {
+      acc[j] = d0[j];
+    }
+    for (int i = 1; i < weighted.length; i++) {
+      float[] d = weighted[i];
       for (int j = 0; j < n; j++) {
         acc[j] += d[j];
       }
     }
     if (normalize) {
       for (int j = 0; j < n; j++) {
-        out[j] = (float) (b[j] + acc[j] / div * lambda);
+        out[from + j] = (float) (b[from + j] + acc[j] / div * lambda);
       }
     } else {
       for (int j = 0; j < n; j++) {
-        out[j] = (float) (b[j] + acc[j] * scale);
+        out[from + j] = (float) (b[from + j] + acc[j] * lambda);
       }
     }
   }
 
-  private void mergeWithConsensus(float[][] weighted, float[] b, int n, float[] out) {
-    int m = weighted.length;
+  /**
+   * Sign election, model by model over the tile so the loops stay simple: first the vote, then the
+   * sum and weight of the models agreeing with it (a value of exactly 0 never agrees).
+   */
+  private void mergeWithConsensus(float[][] weighted, float[] b, int from, int n, float[] out) {
+    double[] vote = Scratch.doubles(0, n);
+    double[] mixed = Scratch.doubles(1, n);
+    double[] div = Scratch.doubles(2, n);
+    java.util.Arrays.fill(vote, 0, n, 0.0);
+    java.util.Arrays.fill(mixed, 0, n, 0.0);
+    java.util.Arrays.fill(div, 0, n, 0.0);
     boolean count = consensus == Consensus.COUNT;
-    for (int j = 0; j < n; j++) {
-      double vote = 0;
-      for (int i = 0; i < m; i++) {
-        float d = weighted[i][j];
-        vote += count ? Math.signum(d) : d;
-      }
-      boolean positive = vote >= 0;
-      double mixed = 0;
-      double div = 0;
-      for (int i = 0; i < m; i++) {
-        float d = weighted[i][j];
-        if (positive ? d > 0 : d < 0) {
-          mixed += d;
-          div += trims[i].weight;
+    for (float[] d : weighted) {
+      if (count) {
+        for (int j = 0; j < n; j++) {
+          vote[j] += Math.signum(d[j]);
+        }
+      } else {
+        for (int j = 0; j < n; j++) {
+          vote[j] += d[j];
         }
       }
-      if (normalize) {
-        mixed /= div == 0 ? 1 : div;
+    }
+    for (int i = 0; i < weighted.length; i++) {
+      float[] d = weighted[i];
+      double w = trims[i].weight;
+      for (int j = 0; j < n; j++) {
+        // v agrees when it has the elected sign (+ for a vote of 0; the vote is never -0.0);
+        // 0 never agrees. Written without branches: the signs are random.
+        double elected = Math.copySign(1.0, vote[j]);
+        double aligned = Math.max(0.0, d[j] * elected); // |v| if it agrees, else 0 (exact)
+        mixed[j] += aligned * elected;
+        div[j] += w * Math.min(1.0, aligned * 0x1p1000); // w if aligned > 0 (any float), else 0
       }
-      out[j] = (float) (b[j] + mixed * lambda);
+    }
+    for (int j = 0; j < n; j++) {
+      double sum = mixed[j];
+      if (normalize) {
+        sum /= div[j] == 0 ? 1 : div[j];
+      }
+      out[from + j] = (float) (b[from + j] + sum * lambda);
     }
   }
 }

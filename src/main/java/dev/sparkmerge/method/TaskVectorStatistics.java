@@ -121,15 +121,12 @@ final class TaskVectorStatistics extends Statistics {
         }
         float[] x = chunk.models[i];
         float[] b = chunk.base;
-        ExactSum f = full[i];
         for (int j = 0; j < n; j++) {
-          f.add(Math.abs(x[j] - b[j]));
+          trimmed[j] = x[j] - b[j];
         }
+        full[i].addAbs(trimmed, n);
         kernel.trimmed(i, chunk, selectors[i], trimmed);
-        ExactSum k = kept[i];
-        for (int j = 0; j < n; j++) {
-          k.add(Math.abs(trimmed[j]));
-        }
+        kept[i].addAbs(trimmed, n);
       }
     }
   }

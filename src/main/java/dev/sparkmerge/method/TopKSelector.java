@@ -39,6 +39,7 @@ public final class TopKSelector implements Serializable {
   private long above;
   private long need;
   private long blockWidth;
+  private int blockShift;
   private long boundaryBlock;
   private int threshold;
   private long lastKeptIndex;
@@ -76,6 +77,7 @@ public final class TopKSelector implements Serializable {
     above = results.above;
     need = results.need;
     blockWidth = results.blockWidth;
+    blockShift = results.blockShift;
     boundaryBlock = results.boundaryBlock;
     threshold = results.threshold;
     lastKeptIndex = results.lastKeptIndex;
@@ -129,35 +131,45 @@ public final class TopKSelector implements Serializable {
   }
 
   private void accumulateFine(int[] keys, int n) {
+    // Branch-free and without a shared counter: keys outside the coarse bucket add 0 to the slot of
+    // their low bits (the bucket can hold a large share of a tensor, so a branch mispredicts, and
+    // one spare slot for all misses would chain every increment on one memory location).
     long[] c = counts(BUCKETS);
     int bucket = coarseBucket;
     for (int i = 0; i < n; i++) {
       int key = keys[i];
-      if (((key >>> 16) ^ 0x8000) == bucket) {
-        c[key & 0xFFFF]++;
-      }
+      c[key & 0xFFFF] += ((key >>> 16) ^ 0x8000) == bucket ? 1 : 0;
     }
   }
 
   private void accumulateIndexCoarse(int[] keys, int n, long start) {
-    long[] c = counts((int) ((numel + blockWidth - 1) / blockWidth));
+    int blocks = (int) ((numel + blockWidth - 1) >>> blockShift);
+    long[] c = counts(blocks);
     int t = threshold;
-    for (int i = 0; i < n; i++) {
-      if (keys[i] == t) {
-        c[(int) ((start + i) / blockWidth)]++;
+    // Consecutive elements share a block: count a block's run locally, then add once.
+    int i = 0;
+    while (i < n) {
+      long block = (start + i) >>> blockShift;
+      int end = (int) Math.min(n, ((block + 1) << blockShift) - start);
+      int equal = 0;
+      for (int k = i; k < end; k++) {
+        equal += keys[k] == t ? 1 : 0;
       }
+      c[(int) block] += equal;
+      i = end;
     }
   }
 
   private void accumulateIndexFine(int[] keys, int n, long start) {
-    long[] c = counts((int) blockWidth);
-    long from = boundaryBlock * blockWidth;
+    int width = (int) blockWidth;
+    long[] c = counts(width + 1);
+    long from = boundaryBlock << blockShift;
     int t = threshold;
-    for (int i = 0; i < n; i++) {
-      long j = start + i;
-      if (keys[i] == t && j >= from && j < from + blockWidth) {
-        c[(int) (j - from)]++;
-      }
+    // Only the part of this chunk that overlaps the boundary block matters.
+    long lo = Math.max(start, from);
+    long hi = Math.min(start + n, from + width);
+    for (long j = lo; j < hi; j++) {
+      c[keys[(int) (j - start)] == t ? (int) (j - from) : width]++;
     }
   }
 
@@ -248,7 +260,12 @@ public final class TopKSelector implements Serializable {
       finish(t, Long.MAX_VALUE);
       return;
     }
-    blockWidth = Math.max(1, (numel + BUCKETS - 1) / BUCKETS);
+    // A power-of-two block width, so the block of an index is a shift; at most 65536 blocks.
+    blockShift = 0;
+    while ((numel + (1L << blockShift) - 1) >>> blockShift > BUCKETS) {
+      blockShift++;
+    }
+    blockWidth = 1L << blockShift;
     pass = Pass.INDEX_COARSE;
   }
 
@@ -273,13 +290,13 @@ public final class TopKSelector implements Serializable {
   private void finishIndexFine(long[] c) {
     long cum = 0;
     int p = 0;
-    for (; p < c.length - 1; p++) {
+    for (; p < c.length - 2; p++) {
       cum += c[p];
       if (cum >= need) {
         break;
       }
     }
-    finish(threshold, boundaryBlock * blockWidth + p);
+    finish(threshold, (boundaryBlock << blockShift) + p);
   }
 
   private void finish(int t, long last) {

@@ -22,12 +22,12 @@ public final class MergePlan implements Serializable {
   private final String donor;
   private final String outputConfigJson;
   private final List<String> filesToCopy;
-  private final List<String> inputModels;
+  private final Map<String, Long> inputModels;
   private final List<String> warnings;
 
   MergePlan(JobSpec job, PlanOptions options, List<TensorPlan> tensors, List<ShardPlan> shards,
       Map<String, String> shardFingerprints, String donor, String outputConfigJson,
-      List<String> filesToCopy, List<String> inputModels, List<String> warnings) {
+      List<String> filesToCopy, Map<String, Long> inputModels, List<String> warnings) {
     this.job = job;
     this.options = options;
     this.tensors = List.copyOf(tensors);
@@ -36,7 +36,8 @@ public final class MergePlan implements Serializable {
     this.donor = donor;
     this.outputConfigJson = outputConfigJson;
     this.filesToCopy = List.copyOf(filesToCopy);
-    this.inputModels = List.copyOf(inputModels);
+    this.inputModels = java.util.Collections.unmodifiableMap(
+        new java.util.LinkedHashMap<>(inputModels));
     this.warnings = List.copyOf(warnings);
   }
 
@@ -83,6 +84,11 @@ public final class MergePlan implements Serializable {
 
   /** Every input model location, as resolved. */
   public List<String> inputModels() {
+    return List.copyOf(inputModels.keySet());
+  }
+
+  /** Every input model location with its size in bytes (all its shard files), in config order. */
+  public Map<String, Long> inputModelSizes() {
     return inputModels;
   }
 

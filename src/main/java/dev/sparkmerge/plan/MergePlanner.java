@@ -90,9 +90,13 @@ public final class MergePlanner {
         copy.add(f);
       }
     }
-    List<String> inputs = new ArrayList<>();
+    Map<String, Long> inputs = new LinkedHashMap<>();
     for (HfModel m : models.values()) {
-      inputs.add(m.root().toString());
+      long size = 0;
+      for (SafetensorsHeader h : m.shards().values()) {
+        size += h.fileLength();
+      }
+      inputs.put(m.root().toString(), size);
     }
     return new MergePlan(job, options, tensors, shards, fingerprints,
         donorModel.root().toString(), config, copy, inputs, warnings);
@@ -260,7 +264,7 @@ public final class MergePlanner {
       String inputName = k < 0 ? nameOrTemplate : ModelLayout.name(nameOrTemplate, slice.starts[s] + k);
       HfModel model = models.get(src.model().path());
       TensorLocation loc = model.find(inputName);
-      if (separateBase && src.model().path().equals(baseRef.path())) {
+      if (separateBase && src.model().equals(baseRef)) {
         baseListed = true;
         if (loc != null) {
           base = ref(loc, loc.info().shape());
