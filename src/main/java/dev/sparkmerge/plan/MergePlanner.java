@@ -6,7 +6,6 @@ import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.checkpoint.DType;
 import dev.sparkmerge.checkpoint.HfModel;
 import dev.sparkmerge.checkpoint.SafetensorsHeader;
-import dev.sparkmerge.checkpoint.TensorLocation;
 import dev.sparkmerge.config.JobSpec;
 import dev.sparkmerge.config.ModelRef;
 import dev.sparkmerge.config.ParameterResolver;
@@ -48,8 +47,10 @@ public final class MergePlanner {
   private final CheckpointFs fs;
   private final PlanOptions options;
   private final MergeMethod method;
-  private final Map<String, HfModel> models = new LinkedHashMap<>();
-  private final Map<String, ModelLayout> layouts = new HashMap<>();
+  /** Every referenced model (plain or with an adapter), by its config reference. */
+  private final Map<ModelRef, SourceModel> sources = new LinkedHashMap<>();
+  /** Checkpoints by path, each opened once even when several references use it. */
+  private final Map<String, HfModel> checkpoints = new LinkedHashMap<>();
   private final Map<String, Long> fileLengths = new HashMap<>();
   private final List<String> problems = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
@@ -80,8 +81,7 @@ public final class MergePlanner {
     for (ShardPlan s : shards) {
       fingerprints.put(s.fileName(), fingerprint(s));
     }
-    String donor = donorPath();
-    HfModel donorModel = models.get(donor);
+    HfModel donorModel = sources.get(donorRef()).checkpoint();
     String config = outputConfig(donorModel, tensors);
     List<String> copy = new ArrayList<>();
     for (String f : donorModel.otherFiles()) {
@@ -91,7 +91,7 @@ public final class MergePlanner {
       }
     }
     Map<String, Long> inputs = new LinkedHashMap<>();
-    for (HfModel m : models.values()) {
+    for (HfModel m : checkpoints.values()) {
       long size = 0;
       for (SafetensorsHeader h : m.shards().values()) {
         size += h.fileLength();
@@ -110,43 +110,50 @@ public final class MergePlanner {
 
   /** Opens every referenced model once (headers, index, config.json). */
   private void openModels() {
-    Set<String> paths = new LinkedHashSet<>();
+    Set<ModelRef> refs = new LinkedHashSet<>();
     if (job.baseModel() != null) {
-      paths.add(key(job.baseModel()));
+      refs.add(job.baseModel());
     }
     for (SliceSpec slice : job.slices()) {
       if (slice.baseModel() != null) {
-        paths.add(key(slice.baseModel()));
+        refs.add(slice.baseModel());
       }
       for (SourceSpec s : slice.sources()) {
-        paths.add(key(s.model()));
+        refs.add(s.model());
       }
     }
-    for (String path : paths) {
+    for (ModelRef ref : refs) {
       try {
-        HfModel m = HfModel.open(fs, path);
-        models.put(path, m);
-        layouts.put(path, ModelLayout.of(path, m));
-        for (Map.Entry<String, SafetensorsHeader> e : m.shards().entrySet()) {
-          fileLengths.put(fileOf(m, e.getKey()), e.getValue().fileLength());
-        }
+        sources.put(ref, open(ref));
       } catch (CheckpointException | PlanException e) {
-        problems.add("model '" + path + "': " + e.getMessage());
+        problems.add("model '" + ref.display() + "': " + e.getMessage());
       }
     }
+  }
+
+  private SourceModel open(ModelRef ref) {
+    if (ref.lora() != null) {
+      throw new PlanException("model+adapter references are not supported yet (LoRA merging is"
+          + " a later issue); merge the adapter into the model first.");
+    }
+    return new SourceModel(ref.display(), checkpoint(ref.path()));
+  }
+
+  private HfModel checkpoint(String path) {
+    HfModel m = checkpoints.get(path);
+    if (m == null) {
+      m = HfModel.open(fs, path);
+      checkpoints.put(path, m);
+      for (Map.Entry<String, SafetensorsHeader> e : m.shards().entrySet()) {
+        fileLengths.put(fileOf(m, e.getKey()), e.getValue().fileLength());
+      }
+    }
+    return m;
   }
 
   private static String fileOf(HfModel m, String shard) {
     return m.isDirectory() ? new org.apache.hadoop.fs.Path(m.root(), shard).toString()
         : m.root().toString();
-  }
-
-  private String key(ModelRef ref) {
-    if (ref.lora() != null) {
-      problems.add("model '" + ref.display() + "': model+adapter references are not supported"
-          + " yet (LoRA merging is a later issue); merge the adapter into the model first.");
-    }
-    return ref.path();
   }
 
   /** One output slice with its sources' layer ranges resolved. */
@@ -202,7 +209,7 @@ public final class MergePlanner {
       int length = -1;
       for (int s = 0; s < n; s++) {
         SourceSpec src = slice.sources().get(s);
-        ModelLayout layout = layouts.get(src.model().path());
+        ModelLayout layout = sources.get(src.model()).layout();
         int[] range = src.layerRange();
         int start = range == null ? 0 : range[0];
         int end = range == null ? layout.layerCount() : range[1];
@@ -227,7 +234,7 @@ public final class MergePlanner {
   private List<String> templates(ResolvedSlice slice) {
     Set<String> all = new LinkedHashSet<>();
     for (SourceSpec s : slice.spec.sources()) {
-      all.addAll(layouts.get(s.model().path()).layerTemplates());
+      all.addAll(sources.get(s.model()).layout().layerTemplates());
     }
     return List.copyOf(all);
   }
@@ -236,7 +243,7 @@ public final class MergePlanner {
   private List<String> outsideNames(ResolvedSlice slice, boolean pre) {
     Set<String> all = new LinkedHashSet<>();
     for (SourceSpec s : slice.spec.sources()) {
-      ModelLayout l = layouts.get(s.model().path());
+      ModelLayout l = sources.get(s.model()).layout();
       all.addAll(pre ? l.preWeights() : l.postWeights());
     }
     return List.copyOf(all);
@@ -257,23 +264,21 @@ public final class MergePlanner {
     InputRef base = null;
     boolean baseListed = false;
     List<SourceSpec> modelSources = new ArrayList<>();
-    List<TensorLocation> modelLocs = new ArrayList<>();
+    List<InputRef> modelInputs = new ArrayList<>();
     List<String> modelInputNames = new ArrayList<>();
     for (int s = 0; s < sourceCount; s++) {
       SourceSpec src = slice.spec.sources().get(s);
-      String inputName = k < 0 ? nameOrTemplate : ModelLayout.name(nameOrTemplate, slice.starts[s] + k);
-      HfModel model = models.get(src.model().path());
-      TensorLocation loc = model.find(inputName);
+      String inputName = k < 0 ? nameOrTemplate
+          : ModelLayout.name(nameOrTemplate, slice.starts[s] + k);
+      InputRef in = sources.get(src.model()).find(inputName);
       if (separateBase && src.model().equals(baseRef)) {
         baseListed = true;
-        if (loc != null) {
-          base = ref(loc, loc.info().shape());
-        }
+        base = in;
         continue;
       }
-      if (loc != null) {
+      if (in != null) {
         modelSources.add(src);
-        modelLocs.add(loc);
+        modelInputs.add(in);
         modelInputNames.add(inputName);
       }
     }
@@ -282,19 +287,17 @@ public final class MergePlanner {
           + " sources; with slices, list the base model in each slice (as mergekit requires).");
       return;
     }
-    if (base == null && modelLocs.isEmpty()) {
+    if (base == null && modelInputs.isEmpty()) {
       return;
     }
-    TensorLocation first = base != null ? null : modelLocs.get(0);
-    DType storedDtype = base != null ? base.stored().dtype() : first.info().dtype();
-    if (!allFloating(base, modelLocs)) {
-      planRawCopy(out, outName, group, t,
-          base != null ? base : ref(first, first.info().shape()));
+    InputRef first = base != null ? base : modelInputs.get(0);
+    if (!allFloating(base, modelInputs)) {
+      planRawCopy(out, outName, group, t, first);
       return;
     }
     List<long[]> shapes = new ArrayList<>();
-    for (TensorLocation l : modelLocs) {
-      shapes.add(l.info().shape());
+    for (InputRef in : modelInputs) {
+      shapes.add(in.stored().shape());
     }
     ShapeRule.Resolution res;
     try {
@@ -311,7 +314,7 @@ public final class MergePlanner {
     List<String> labels = new ArrayList<>();
     List<Map<String, Object>> perModel = new ArrayList<>();
     for (int i : res.included) {
-      inputs.add(ref(modelLocs.get(i), res.shape));
+      inputs.add(ref(modelInputs.get(i), res.shape));
       labels.add(modelSources.get(i).model().display());
       perModel.add(perModelParameters(slice.spec, modelSources.get(i), modelInputNames.get(i), t));
     }
@@ -329,7 +332,7 @@ public final class MergePlanner {
     if (!kernel.writesOutput()) {
       return;
     }
-    out.add(new TensorPlan(outName, res.shape, outputDtype(storedDtype), group, t,
+    out.add(new TensorPlan(outName, res.shape, outputDtype(first.stored().dtype()), group, t,
         method.name(), params, kernel, baseRefCropped, inputs, labels, tensorWarnings));
   }
 
@@ -342,20 +345,16 @@ public final class MergePlanner {
         "copy", MethodParameters.empty(0), null, from, List.of(), List.of(), List.of(w)));
   }
 
-  private static boolean allFloating(InputRef base, List<TensorLocation> locs) {
+  private static boolean allFloating(InputRef base, List<InputRef> inputs) {
     if (base != null && !base.stored().dtype().isFloatingPoint()) {
       return false;
     }
-    for (TensorLocation l : locs) {
-      if (!l.info().dtype().isFloatingPoint()) {
+    for (InputRef in : inputs) {
+      if (!in.stored().dtype().isFloatingPoint()) {
         return false;
       }
     }
     return true;
-  }
-
-  private static InputRef ref(TensorLocation loc, long[] used) {
-    return new InputRef(loc.file(), loc.dataStart(), loc.info(), used);
   }
 
   private static InputRef ref(InputRef r, long[] used) {
@@ -417,11 +416,11 @@ public final class MergePlanner {
   }
 
   /** The base model, else the first source of the first slice (mergekit's choice is arbitrary). */
-  private String donorPath() {
+  private ModelRef donorRef() {
     if (job.baseModel() != null) {
-      return job.baseModel().path();
+      return job.baseModel();
     }
-    return job.slices().get(0).sources().get(0).model().path();
+    return job.slices().get(0).sources().get(0).model();
   }
 
   /** The donor's config.json with the output dtype and (for slices) the layer count updated. */

@@ -1,8 +1,9 @@
 package dev.sparkmerge.plan;
 
-import dev.sparkmerge.checkpoint.HfModel;
+import dev.sparkmerge.checkpoint.ModelConfig;
 import dev.sparkmerge.checkpoint.NaturalOrder;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -47,8 +48,8 @@ public final class ModelLayout {
   }
 
   /** Infers the layout of a model from its tensor names (and config.json's layer count if any). */
-  static ModelLayout of(String modelLabel, HfModel model) {
-    List<String> names = new ArrayList<>(model.tensors().keySet());
+  static ModelLayout of(String modelLabel, Collection<String> tensorNames, ModelConfig config) {
+    List<String> names = new ArrayList<>(tensorNames);
     names.sort(NaturalOrder.INSTANCE);
     Map<String, Set<Integer>> templates = new LinkedHashMap<>();
     List<String> pre = new ArrayList<>();
@@ -76,12 +77,11 @@ public final class ModelLayout {
       templates.computeIfAbsent(template, t -> new LinkedHashSet<>()).add(layer);
     }
     int count = maxLayer + 1;
-    if (model.config() != null && model.config().layerCount() >= 0) {
-      int configured = model.config().layerCount();
+    if (config != null && config.layerCount() >= 0) {
+      int configured = config.layerCount();
       if (configured != count && count > 0) {
         throw new PlanException(modelLabel + ": config.json says " + configured + " layers ("
-            + model.config().layerCountKey() + ") but the tensors have layers 0.." + maxLayer
-            + ".");
+            + config.layerCountKey() + ") but the tensors have layers 0.." + maxLayer + ".");
       }
       count = configured;
     }
