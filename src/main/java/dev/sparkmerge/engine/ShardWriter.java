@@ -4,18 +4,20 @@ import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.checkpoint.SafetensorsWriter;
 import dev.sparkmerge.method.Chunk;
 import dev.sparkmerge.method.Statistics;
-import dev.sparkmerge.method.TensorKernel;
 import dev.sparkmerge.plan.InputRef;
 import dev.sparkmerge.plan.ShardPlan;
 import dev.sparkmerge.plan.TensorPlan;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Writes one output shard (runs inside a Spark task, or directly in tests): for each tensor in file
- * order, takes the kernel's whole-tensor statistics from the statistics stage or, for tensors it
+ * Writes one output shard (runs inside a Spark task, or directly in tests) — or the same shard of
+ * several merges that read the same inputs, reading each input chunk once for all of them. For
+ * each tensor in file order, takes the kernel's whole-tensor statistics from the statistics stage or, for tensors it
  * left to the task, computes them by streaming the inputs chunk by chunk (one read per pass), then
  * streams the merge pass: read every input's chunk, merge, encode, append. Memory is bounded by the chunk size times the number of inputs, whatever the tensor size.
  */
@@ -41,44 +43,124 @@ final class ShardWriter {
 
   /** Writes the shard to {@code target} and returns its length and SHA-256. */
   ShardResult write(ShardPlan shard, Path target) {
-    try (InputFiles inputs = new InputFiles(fs);
-        SafetensorsWriter out = SafetensorsWriter.create(fs, target, shard.layout(), true)) {
-      for (TensorPlan t : shard.tensors()) {
-        if (t.isRawCopy()) {
-          copyRaw(t, inputs, out);
+    return write(List.of(shard), List.of(target)).get(0);
+  }
+
+  /**
+   * Writes the same shard of several merges whose tensors read the same inputs (grid candidates):
+   * every input chunk is read once and feeds every output.
+   *
+   * @throws IllegalArgumentException if the shards do not hold the same tensors, in the same
+   *     order, from the same inputs
+   */
+  List<ShardResult> write(List<ShardPlan> shards, List<Path> targets) {
+    requireSameInputs(shards);
+    List<SafetensorsWriter> outs = new ArrayList<>();
+    try (InputFiles inputs = new InputFiles(fs)) {
+      for (int k = 0; k < shards.size(); k++) {
+        outs.add(SafetensorsWriter.create(fs, targets.get(k), shards.get(k).layout(), true));
+      }
+      int tensors = shards.get(0).tensors().size();
+      for (int t = 0; t < tensors; t++) {
+        List<TensorPlan> candidates = new ArrayList<>();
+        for (ShardPlan s : shards) {
+          candidates.add(s.tensors().get(t));
+        }
+        if (candidates.get(0).isRawCopy()) {
+          copyRaw(candidates.get(0), inputs, outs);
         } else {
-          merge(t, inputs, out);
+          merge(candidates, inputs, outs);
         }
       }
-      String sha = out.commit();
-      return new ShardResult(shard.fileName(), shard.fileLength(), sha, false);
+      List<ShardResult> results = new ArrayList<>();
+      for (int k = 0; k < shards.size(); k++) {
+        String sha = outs.get(k).commit();
+        results.add(new ShardResult(shards.get(k).fileName(), shards.get(k).fileLength(), sha,
+            false));
+      }
+      return results;
+    } finally {
+      for (SafetensorsWriter w : outs) {
+        w.close();
+      }
     }
   }
 
-  private void merge(TensorPlan t, InputFiles inputs, SafetensorsWriter out) {
-    TensorKernel kernel = t.kernel();
-    TensorChunkReader reader = new TensorChunkReader(t, inputs, chunkElements);
-    Statistics stats = precomputed.get(t.name());
-    if (stats == null) {
-      stats = kernel.initialStatistics();
-      while (stats != null && !stats.isComplete()) {
-        Statistics partial = stats.newPartial();
-        for (long i = 0; i < reader.chunkCount(); i++) {
-          partial.accumulate(reader.read(i));
+  private static void requireSameInputs(List<ShardPlan> shards) {
+    ShardPlan first = shards.get(0);
+    for (ShardPlan s : shards) {
+      if (s.tensors().size() != first.tensors().size()) {
+        throw new IllegalArgumentException("shards " + s.fileName() + " differ in tensors");
+      }
+      for (int t = 0; t < s.tensors().size(); t++) {
+        TensorPlan a = first.tensors().get(t);
+        TensorPlan b = s.tensors().get(t);
+        if (!a.name().equals(b.name()) || !java.util.Objects.equals(a.base(), b.base())
+            || !a.models().equals(b.models()) || a.isRawCopy() != b.isRawCopy()) {
+          throw new IllegalArgumentException("tensor " + a.name() + " of " + s.fileName()
+              + " reads different inputs in different outputs");
         }
-        stats = partial.finishPass();
+      }
+    }
+  }
+
+  /** Statistics passes (each chunk read once for all outputs still needing a pass), then merge. */
+  private void merge(List<TensorPlan> candidates, InputFiles inputs,
+      List<SafetensorsWriter> outs) {
+    TensorPlan widest = candidates.get(0);
+    for (TensorPlan t : candidates) {
+      if (t.kernel().chunkAlignment() > widest.kernel().chunkAlignment()) {
+        widest = t;
+      }
+    }
+    TensorChunkReader reader = new TensorChunkReader(widest, inputs, chunkElements);
+    int k = candidates.size();
+    Statistics[] stats = new Statistics[k];
+    for (int c = 0; c < k; c++) {
+      Statistics pre = precomputed.get(candidates.get(c).name());
+      stats[c] = k == 1 && pre != null ? pre : candidates.get(c).kernel().initialStatistics();
+    }
+    while (anyIncomplete(stats)) {
+      Statistics[] partial = new Statistics[k];
+      for (int c = 0; c < k; c++) {
+        partial[c] = stats[c] == null || stats[c].isComplete() ? null : stats[c].newPartial();
+      }
+      for (long i = 0; i < reader.chunkCount(); i++) {
+        Chunk chunk = reader.read(i);
+        for (Statistics p : partial) {
+          if (p != null) {
+            p.accumulate(chunk);
+          }
+        }
+      }
+      for (int c = 0; c < k; c++) {
+        if (partial[c] != null) {
+          stats[c] = partial[c].finishPass();
+        }
       }
     }
     float[] merged = new float[reader.step()];
     for (long i = 0; i < reader.chunkCount(); i++) {
       Chunk chunk = reader.read(i);
-      kernel.merge(stats, chunk, merged);
-      out.writeFloats(merged, 0, chunk.length);
-      bytesWritten.accept((long) chunk.length * t.outDtype().byteSize());
+      for (int c = 0; c < k; c++) {
+        TensorPlan t = candidates.get(c);
+        t.kernel().merge(stats[c], chunk, merged);
+        outs.get(c).writeFloats(merged, 0, chunk.length);
+        bytesWritten.accept((long) chunk.length * t.outDtype().byteSize());
+      }
     }
   }
 
-  private void copyRaw(TensorPlan t, InputFiles inputs, SafetensorsWriter out) {
+  private static boolean anyIncomplete(Statistics[] stats) {
+    for (Statistics s : stats) {
+      if (s != null && !s.isComplete()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void copyRaw(TensorPlan t, InputFiles inputs, List<SafetensorsWriter> outs) {
     InputRef from = t.base();
     long length = from.stored().byteLength();
     ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, Math.max(1, length)));
@@ -87,8 +169,10 @@ final class ShardWriter {
       buf.clear().limit(n);
       inputs.readBytes(from, done, buf);
       buf.flip();
-      out.writeBytes(buf);
-      bytesWritten.accept(n);
+      for (SafetensorsWriter out : outs) {
+        out.writeBytes(buf.duplicate());
+        bytesWritten.accept(n);
+      }
       done += n;
     }
   }

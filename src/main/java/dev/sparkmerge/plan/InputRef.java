@@ -53,6 +53,24 @@ public final class InputRef implements Serializable {
     return n * stored.dtype().byteSize();
   }
 
+  /** Same file, same stored tensor bytes, same used shape. */
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof InputRef)) {
+      return false;
+    }
+    InputRef r = (InputRef) o;
+    return file.equals(r.file) && dataStart == r.dataStart
+        && stored.name().equals(r.stored.name()) && stored.begin() == r.stored.begin()
+        && stored.end() == r.stored.end() && Arrays.equals(usedShape, r.usedShape);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(file, dataStart, stored.name(), stored.begin(),
+        Arrays.hashCode(usedShape));
+  }
+
   @Override
   public String toString() {
     return stored.name() + " " + stored.dtype() + Arrays.toString(stored.shape())
