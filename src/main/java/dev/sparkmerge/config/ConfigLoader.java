@@ -8,6 +8,7 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
@@ -39,6 +40,69 @@ public final class ConfigLoader {
     return parse(yamlText, sourceName, catalog, true);
   }
 
+  /**
+   * Loads the candidates of a grid search: one config with a top-level {@code grid:} mapping
+   * (cartesian product of the listed values), or several YAML documents separated by
+   * {@code ---}, each a full config; a plain single config is one candidate. Every candidate is
+   * validated before any is returned.
+   *
+   * @throws ConfigException listing every problem of every candidate
+   */
+  public static List<GridCandidate> loadCandidates(String yamlText, String sourceName,
+      MethodCatalog catalog) {
+    Objects.requireNonNull(yamlText, "yamlText");
+    Problems problems = new Problems(sourceName);
+    List<Node> documents = compose(yamlText, problems);
+    problems.throwIfAny();
+    if (documents.isEmpty()) {
+      problems.add((Node) null, "", "the config is empty; it needs at least 'merge_method' and "
+          + "'models' or 'slices'.");
+      problems.throwIfAny();
+    }
+    List<GridCandidate> out = new ArrayList<>();
+    boolean several = documents.size() > 1;
+    for (int d = 0; d < documents.size(); d++) {
+      problems.setDocument(d, several);
+      Node root = documents.get(d);
+      List<GridExpander.Expanded> grid = root instanceof MappingNode
+          ? GridExpander.expand((MappingNode) root, problems) : null;
+      if (grid != null && several) {
+        problems.add(root, GridExpander.GRID, "a 'grid:' cannot be combined with several"
+            + " documents; use either one config with 'grid:' or one document per candidate.");
+        continue;
+      }
+      if (grid == null) {
+        String text = several ? documentText(yamlText, root) : yamlText;
+        JobSpec spec = parseOne(root, text, problems, catalog);
+        if (spec != null) {
+          out.add(new GridCandidate(several ? String.format("config-%02d", d + 1) : "config",
+              java.util.Map.of(), spec));
+        }
+        continue;
+      }
+      for (GridExpander.Expanded c : grid) {
+        String text = "# grid candidate " + c.id + " of " + sourceName + "\n"
+            + new Yaml().serialize(c.root);
+        JobSpec spec = parseOne(c.root, text, problems, catalog);
+        if (spec != null) {
+          out.add(new GridCandidate(c.id, c.values, spec));
+        }
+      }
+    }
+    problems.throwIfAny();
+    return out;
+  }
+
+  private static JobSpec parseOne(Node root, String text, Problems problems,
+      MethodCatalog catalog) {
+    JobParser.Parsed parsed = new JobParser(problems, catalog).parse(root, text);
+    if (parsed == null) {
+      return null;
+    }
+    MethodChecks.check(parsed, problems);
+    return parsed.spec();
+  }
+
   private static List<JobSpec> parse(
       String yamlText, String sourceName, MethodCatalog catalog, boolean several) {
     Objects.requireNonNull(yamlText, "yamlText");
@@ -59,10 +123,9 @@ public final class ConfigLoader {
       problems.setDocument(i, documents.size() > 1);
       Node root = documents.get(i);
       String text = documents.size() == 1 ? yamlText : documentText(yamlText, root);
-      JobParser.Parsed parsed = new JobParser(problems, catalog).parse(root, text);
-      if (parsed != null) {
-        MethodChecks.check(parsed, problems);
-        specs.add(parsed.spec());
+      JobSpec spec = parseOne(root, text, problems, catalog);
+      if (spec != null) {
+        specs.add(spec);
       }
     }
     problems.throwIfAny();

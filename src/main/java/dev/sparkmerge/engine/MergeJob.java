@@ -70,9 +70,78 @@ public final class MergeJob {
   }
 
   public static Outcome run(JavaSparkContext jsc, MergePlan plan, String output, Options opts) {
+    return runAll(jsc, List.of(plan), List.of(output), opts).get(0);
+  }
+
+  /** One output directory being prepared, written and committed. */
+  private static final class Output {
+    final MergePlan plan;
+    final OutputDir dir;
+    final Map<String, ShardResult> finished;
+    final boolean alreadyComplete;
+
+    Output(MergePlan plan, OutputDir dir, Map<String, ShardResult> finished,
+        boolean alreadyComplete) {
+      this.plan = plan;
+      this.dir = dir;
+      this.finished = finished;
+      this.alreadyComplete = alreadyComplete;
+    }
+
+    boolean pending(int shard) {
+      return !alreadyComplete && !finished.containsKey(plan.shards().get(shard).fileName());
+    }
+  }
+
+  /**
+   * Runs several merges whose shards read the same inputs (grid candidates; see
+   * {@link ShardWriter#write(List, List)}) in one pass: task i writes shard i of every output
+   * that still needs it. One plan is an ordinary merge.
+   */
+  public static List<Outcome> runAll(JavaSparkContext jsc, List<MergePlan> plans,
+      List<String> outputs, Options opts) {
     Configuration hadoopConf = jsc.hadoopConfiguration();
     CheckpointFs fs = new CheckpointFs(hadoopConf);
-    OutputDir out = new OutputDir(fs, fs.resolve(output));
+    List<Output> prepared = new ArrayList<>();
+    for (int k = 0; k < plans.size(); k++) {
+      prepared.add(prepare(plans.get(k), new OutputDir(fs, fs.resolve(outputs.get(k))), opts));
+    }
+    List<Integer> shards = new ArrayList<>();
+    for (int i = 0; i < plans.get(0).shards().size(); i++) {
+      for (Output o : prepared) {
+        if (o.pending(i)) {
+          shards.add(i);
+          break;
+        }
+      }
+    }
+    List<List<ShardResult>> written = shards.isEmpty() ? List.of()
+        : writeShards(jsc, prepared, shards, hadoopConf, opts.progress);
+    List<Outcome> outcomes = new ArrayList<>();
+    for (int k = 0; k < prepared.size(); k++) {
+      Output o = prepared.get(k);
+      if (o.alreadyComplete) {
+        outcomes.add(new Outcome(0, o.finished.size(), 0, true));
+        continue;
+      }
+      List<ShardResult> results = new ArrayList<>(o.finished.values());
+      long bytes = 0;
+      for (List<ShardResult> perShard : written) {
+        ShardResult r = perShard.get(k);
+        if (r != null) {
+          results.add(r);
+          bytes += r.length();
+        }
+      }
+      Committer.commit(o.dir, o.plan, results);
+      outcomes.add(new Outcome(results.size() - o.finished.size(), o.finished.size(), bytes,
+          false));
+    }
+    return outcomes;
+  }
+
+  /** Applies --overwrite / --resume to an output directory and finds its finished shards. */
+  private static Output prepare(MergePlan plan, OutputDir out, Options opts) {
     Map<String, String> fingerprints = new HashMap<>();
     Map<String, Long> lengths = new HashMap<>();
     for (ShardPlan s : plan.shards()) {
@@ -91,54 +160,52 @@ public final class MergeJob {
       }
       finished = out.finishedShards(fingerprints, lengths);
       if (out.isComplete() && finished.size() == plan.shards().size()) {
-        return new Outcome(0, finished.size(), 0, true);
+        return new Output(plan, out, finished, true);
       }
       out.delete(OutputDir.SUCCESS);
     }
     out.create();
-    List<Integer> pending = new ArrayList<>();
-    for (int i = 0; i < plan.shards().size(); i++) {
-      if (!finished.containsKey(plan.shards().get(i).fileName())) {
-        pending.add(i);
-      }
-    }
-    List<ShardResult> results = new ArrayList<>(finished.values());
-    if (!pending.isEmpty()) {
-      results.addAll(writeShards(jsc, plan, out.root().toString(), pending, hadoopConf,
-          opts.progress));
-    }
-    Committer.commit(out, plan, results);
-    long bytes = 0;
-    for (ShardResult r : results) {
-      bytes += r.reused() ? 0 : r.length();
-    }
-    return new Outcome(pending.size(), finished.size(), bytes, false);
+    return new Output(plan, out, finished, false);
   }
 
-  private static List<ShardResult> writeShards(JavaSparkContext jsc, MergePlan plan,
-      String outRoot, List<Integer> pending, Configuration hadoopConf,
-      java.io.PrintWriter progressOut) {
-    Broadcast<MergePlan> planB = jsc.broadcast(plan);
+  /** Per written shard index (in order), the result for each output (null where not written). */
+  private static List<List<ShardResult>> writeShards(JavaSparkContext jsc, List<Output> outputs,
+      List<Integer> shards, Configuration hadoopConf, java.io.PrintWriter progressOut) {
+    List<MergePlan> plans = new ArrayList<>();
+    List<String> roots = new ArrayList<>();
+    List<boolean[]> pendingByOutput = new ArrayList<>();
+    long total = 0;
+    for (Output o : outputs) {
+      plans.add(o.plan);
+      roots.add(o.dir.root().toString());
+      boolean[] pending = new boolean[o.plan.shards().size()];
+      for (int i : shards) {
+        pending[i] = o.pending(i);
+        total += pending[i] ? o.plan.shards().get(i).fileLength() : 0;
+      }
+      pendingByOutput.add(pending);
+    }
+    Broadcast<List<MergePlan>> plansB = jsc.broadcast(plans);
     Broadcast<SerializableConfiguration> confB =
         jsc.broadcast(new SerializableConfiguration(hadoopConf));
     LongAccumulator bytes = jsc.sc().longAccumulator("sparkmerge bytes written");
-    long total = 0;
-    for (int i : pending) {
-      total += plan.shards().get(i).fileLength();
-    }
     ProgressReporter progress = progressOut == null ? null
-        : new ProgressReporter(bytes, pending.size(), total, progressOut, 5_000);
+        : new ProgressReporter(bytes, shards.size(), total, progressOut, 5_000);
     if (progress != null) {
       jsc.sc().addSparkListener(progress);
     }
     try {
-      Broadcast<Map<String, Statistics>> statsB =
-          jsc.broadcast(StatsStage.compute(jsc, planB, confB, pending));
-      jsc.setJobDescription("sparkmerge: write " + pending.size() + " shard(s)");
-      // One partition per shard: every output file has exactly one writer per attempt.
-      return jsc.parallelize(pending, pending.size())
-          .map(i -> writeShard(planB.value(), i, outRoot, confB.value().value(), statsB.value(),
-              bytes::add))
+      // The distributed statistics stage serves a single merge; several outputs share one read
+      // per chunk inside the write task instead (statistics passes included).
+      Map<String, Statistics> stats = plans.size() == 1
+          ? StatsStage.compute(jsc, jsc.broadcast(plans.get(0)), confB, shards) : Map.of();
+      Broadcast<Map<String, Statistics>> statsB = jsc.broadcast(stats);
+      jsc.setJobDescription("sparkmerge: write " + shards.size() + " shard(s) of "
+          + plans.size() + " output(s)");
+      // One partition per shard index: every output file has exactly one writer per attempt.
+      return jsc.parallelize(shards, shards.size())
+          .map(i -> writeShard(plansB.value(), pendingByOutput, i, roots,
+              confB.value().value(), statsB.value(), bytes::add))
           .collect();
     } finally {
       if (progress != null) {
@@ -148,15 +215,33 @@ public final class MergeJob {
     }
   }
 
-  /** The body of a write task. */
-  static ShardResult writeShard(MergePlan plan, int index, String outRoot, Configuration conf,
-      Map<String, Statistics> statistics, java.util.function.LongConsumer bytesWritten) {
+  /** The body of a write task: shard {@code index} of every output that still needs it. */
+  static List<ShardResult> writeShard(List<MergePlan> plans, List<boolean[]> pending, int index,
+      List<String> roots, Configuration conf, Map<String, Statistics> statistics,
+      java.util.function.LongConsumer bytesWritten) {
     CheckpointFs fs = new CheckpointFs(conf);
-    ShardPlan shard = plan.shards().get(index);
-    OutputDir out = new OutputDir(fs, new Path(outRoot));
-    ShardResult r = new ShardWriter(fs, plan.options().chunkElements(), statistics, bytesWritten)
-        .write(shard, out.file(shard.fileName()));
-    out.writeManifest(r, plan.fingerprint(shard.fileName()));
-    return r;
+    List<ShardPlan> shards = new ArrayList<>();
+    List<Path> targets = new ArrayList<>();
+    List<Integer> which = new ArrayList<>();
+    for (int k = 0; k < plans.size(); k++) {
+      if (pending.get(k)[index]) {
+        ShardPlan shard = plans.get(k).shards().get(index);
+        shards.add(shard);
+        targets.add(new OutputDir(fs, new Path(roots.get(k))).file(shard.fileName()));
+        which.add(k);
+      }
+    }
+    List<ShardResult> written = new ShardWriter(fs, plans.get(0).options().chunkElements(),
+        statistics, bytesWritten).write(shards, targets);
+    List<ShardResult> byOutput = new ArrayList<>(java.util.Collections.nCopies(plans.size(),
+        (ShardResult) null));
+    for (int j = 0; j < which.size(); j++) {
+      int k = which.get(j);
+      ShardResult r = written.get(j);
+      new OutputDir(fs, new Path(roots.get(k))).writeManifest(r,
+          plans.get(k).fingerprint(r.fileName()));
+      byOutput.set(k, r);
+    }
+    return byOutput;
   }
 }
