@@ -1,13 +1,17 @@
 package dev.sparkmerge.cli;
 
 import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.config.GridCandidate;
+import dev.sparkmerge.engine.GridJob;
 import dev.sparkmerge.engine.MergeJob;
 import dev.sparkmerge.engine.SparkContexts;
 import dev.sparkmerge.plan.MemoryEstimate;
 import dev.sparkmerge.plan.MergePlan;
+import dev.sparkmerge.plan.MergePlanner;
 import dev.sparkmerge.plan.PlanOptions;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,20 +72,24 @@ final class RunCommand implements Callable<Integer> {
     }
     CheckpointFs fs = new CheckpointFs(HadoopConf.from(sparkConf));
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
-    MergePlan plan = JobLoading.plan(fs, config, options);
+    List<GridCandidate> candidates = JobLoading.loadCandidates(fs, config);
+    Map<String, String> conf = new LinkedHashMap<>(sparkConf);
+    if (master != null) {
+      conf.put("spark.master", master);
+    }
+    MergeJob.Options jobOptions = new MergeJob.Options(resume, overwrite, quiet ? null : out);
+    if (JobLoading.isGrid(candidates)) {
+      return runGrid(fs, candidates, options, conf, jobOptions, out);
+    }
+    MergePlan plan = MergePlanner.plan(candidates.get(0).spec(), fs, options);
     out.println("Planned " + plan.tensors().size() + " tensors in " + plan.shards().size()
         + " shard(s): read " + InspectReport.humanBytes(plan.bytesRead()) + ", write "
         + InspectReport.humanBytes(plan.bytesWritten()) + ", about "
         + InspectReport.humanBytes(MemoryEstimate.perTask(plan)) + " per task.");
     plan.warnings().forEach(w -> out.println("warning: " + w));
     out.flush();
-    Map<String, String> conf = new LinkedHashMap<>(sparkConf);
-    if (master != null) {
-      conf.put("spark.master", master);
-    }
     try (SparkContexts.Session spark = SparkContexts.session("sparkmerge " + config, conf)) {
-      MergeJob.Outcome o = MergeJob.run(spark.context(), plan, output,
-          new MergeJob.Options(resume, overwrite, quiet ? null : out));
+      MergeJob.Outcome o = MergeJob.run(spark.context(), plan, output, jobOptions);
       if (o.alreadyComplete) {
         out.println(output + " is already complete for this config; nothing to do.");
       } else {
@@ -91,5 +99,24 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** K candidates into OUTPUT/<id>/ plus OUTPUT/candidates.json; exit 1 if any failed. */
+  private int runGrid(CheckpointFs fs, List<GridCandidate> candidates, PlanOptions options,
+      Map<String, String> conf, MergeJob.Options jobOptions, PrintWriter out) {
+    List<MergePlan> plans = JobLoading.planAll(fs, candidates, options);
+    long read = 0;
+    for (MergePlan p : plans) {
+      read = Math.max(read, p.bytesRead());
+    }
+    out.println("Planned a grid of " + candidates.size() + " candidate(s); inputs shared by"
+        + " candidates are read once (up to " + InspectReport.humanBytes(read) + " per pass).");
+    out.flush();
+    try (SparkContexts.Session spark = SparkContexts.session("sparkmerge grid " + config, conf)) {
+      GridJob.Result r = GridJob.run(spark.context(), candidates, plans, output, jobOptions, out);
+      out.println("Grid done: " + r.complete + " written, " + r.reused + " already complete, "
+          + r.failed + " failed; see " + output + "/" + GridJob.CANDIDATES);
+      return r.failed > 0 ? 1 : 0;
+    }
   }
 }
