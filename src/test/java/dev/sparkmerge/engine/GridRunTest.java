@@ -25,7 +25,7 @@ class GridRunTest {
   static Path ft2;
 
   @BeforeAll
-  static void models() throws Exception {
+  static void writeModels() throws Exception {
     TestSpark.context();
     base = TinyModel.write(tmp.resolve("base"), "base", DType.BF16);
     ft1 = TinyModel.write(tmp.resolve("ft1"), "ft1", DType.BF16);
@@ -126,7 +126,7 @@ class GridRunTest {
   void everyCandidateIsValidatedBeforeAnythingRuns() throws Exception {
     Path cfg = tmp.resolve("bad-grid.yml");
     Files.writeString(cfg, "merge_method: ties\n" + models()
-        + "parameters: {weight: 1.0}\ngrid:\n  density: [0.5, 1.5]\n");
+        + "parameters: {weight: 1.0}\ngrid:\n  density: [0.5, -0.5]\n");
     Path out = tmp.resolve("bad-grid-out");
     MergeRunTest.Run run = MergeRunTest.cli("run", cfg.toString(), out.toString());
     assertEquals(1, run.code());
