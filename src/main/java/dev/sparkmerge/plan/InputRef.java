@@ -1,12 +1,16 @@
 package dev.sparkmerge.plan;
 
 import dev.sparkmerge.checkpoint.TensorInfo;
+import dev.sparkmerge.lora.LoraBiasTarget;
+import dev.sparkmerge.lora.LoraTarget;
 import java.io.Serializable;
 import java.util.Arrays;
 
 /**
  * One input tensor of a merge as stored: file, data-section start and header entry; plus the shape
  * actually used, which is the stored shape or, for cropped embeddings, its top-left submatrix.
+ * For a model given as {@code BASE+ADAPTER}, a LoRA update (ΔW = s·B·A, or s·b_B for a bias) is
+ * added to the stored values chunk by chunk as they are read; the model is never materialised.
  */
 public final class InputRef implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -15,12 +19,36 @@ public final class InputRef implements Serializable {
   private final long dataStart;
   private final TensorInfo stored;
   private final long[] usedShape;
+  private final LoraTarget lora;
+  private final LoraBiasTarget loraBias;
 
   public InputRef(String file, long dataStart, TensorInfo stored, long[] usedShape) {
+    this(file, dataStart, stored, usedShape, null, null);
+  }
+
+  InputRef(String file, long dataStart, TensorInfo stored, long[] usedShape, LoraTarget lora,
+      LoraBiasTarget loraBias) {
     this.file = file;
     this.dataStart = dataStart;
     this.stored = stored;
     this.usedShape = usedShape.clone();
+    this.lora = lora;
+    this.loraBias = loraBias;
+  }
+
+  /** The same input with another used shape (cropping). */
+  InputRef withUsedShape(long[] shape) {
+    return new InputRef(file, dataStart, stored, shape, lora, loraBias);
+  }
+
+  /** The LoRA weight update added to this input, or null. */
+  public LoraTarget lora() {
+    return lora;
+  }
+
+  /** The LoRA bias update (lora_bias) added to this input, or null. */
+  public LoraBiasTarget loraBias() {
+    return loraBias;
   }
 
   public String file() {
@@ -62,7 +90,19 @@ public final class InputRef implements Serializable {
     InputRef r = (InputRef) o;
     return file.equals(r.file) && dataStart == r.dataStart
         && stored.name().equals(r.stored.name()) && stored.begin() == r.stored.begin()
-        && stored.end() == r.stored.end() && Arrays.equals(usedShape, r.usedShape);
+        && stored.end() == r.stored.end() && Arrays.equals(usedShape, r.usedShape)
+        && java.util.Objects.equals(deltaKey(), r.deltaKey());
+  }
+
+  /** Identifies the added update (adapter file, module, scale), or null without one. */
+  public String deltaKey() {
+    if (lora != null) {
+      return lora.adapterFile() + "#" + lora.modulePath() + "*" + lora.scale();
+    }
+    if (loraBias != null) {
+      return loraBias.adapterFile() + "#" + loraBias.modulePath() + ".bias*" + loraBias.scale();
+    }
+    return null;
   }
 
   @Override
@@ -74,6 +114,7 @@ public final class InputRef implements Serializable {
   @Override
   public String toString() {
     return stored.name() + " " + stored.dtype() + Arrays.toString(stored.shape())
-        + (isCropped() ? " cropped to " + Arrays.toString(usedShape) : "") + " in " + file;
+        + (isCropped() ? " cropped to " + Arrays.toString(usedShape) : "") + " in " + file
+        + (deltaKey() == null ? "" : " + LoRA " + deltaKey());
   }
 }

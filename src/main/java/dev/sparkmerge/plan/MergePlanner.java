@@ -5,12 +5,14 @@ import dev.sparkmerge.checkpoint.CheckpointException;
 import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.checkpoint.DType;
 import dev.sparkmerge.checkpoint.HfModel;
+import dev.sparkmerge.checkpoint.PeftAdapter;
 import dev.sparkmerge.checkpoint.SafetensorsHeader;
 import dev.sparkmerge.config.JobSpec;
 import dev.sparkmerge.config.ModelRef;
 import dev.sparkmerge.config.ParameterResolver;
 import dev.sparkmerge.config.SliceSpec;
 import dev.sparkmerge.config.SourceSpec;
+import dev.sparkmerge.lora.AdapterMapping;
 import dev.sparkmerge.method.MergeException;
 import dev.sparkmerge.method.MergeMethod;
 import dev.sparkmerge.method.MethodParameters;
@@ -132,11 +134,18 @@ public final class MergePlanner {
   }
 
   private SourceModel open(ModelRef ref) {
-    if (ref.lora() != null) {
-      throw new PlanException("model+adapter references are not supported yet (LoRA merging is"
-          + " a later issue); merge the adapter into the model first.");
+    if (ref.lora() == null) {
+      return new SourceModel(ref.display(), checkpoint(ref.path()));
     }
-    return new SourceModel(ref.display(), checkpoint(ref.path()));
+    PeftAdapter adapter = PeftAdapter.open(fs, ref.lora());
+    AdapterMapping mapping = AdapterMapping.map(adapter, checkpoint(ref.path()));
+    for (String w : mapping.warnings()) {
+      warnings.add(ref.display() + ": " + w);
+    }
+    String file = new org.apache.hadoop.fs.Path(adapter.dir(), PeftAdapter.WEIGHTS_FILE)
+        .toString();
+    fileLengths.put(file, adapter.header().fileLength());
+    return new AdapterSource(ref.display(), checkpoint(ref.path()), mapping);
   }
 
   private HfModel checkpoint(String path) {
@@ -270,7 +279,13 @@ public final class MergePlanner {
       SourceSpec src = slice.spec.sources().get(s);
       String inputName = k < 0 ? nameOrTemplate
           : ModelLayout.name(nameOrTemplate, slice.starts[s] + k);
-      InputRef in = sources.get(src.model()).find(inputName);
+      InputRef in;
+      try {
+        in = sources.get(src.model()).find(inputName);
+      } catch (PlanException e) {
+        problems.addAll(e.problems());
+        return;
+      }
       if (separateBase && src.model().equals(baseRef)) {
         baseListed = true;
         base = in;
@@ -358,7 +373,7 @@ public final class MergePlanner {
   }
 
   private static InputRef ref(InputRef r, long[] used) {
-    return new InputRef(r.file(), r.dataStart(), r.stored(), used);
+    return r.withUsedShape(used);
   }
 
   private Map<String, Object> perModelParameters(SliceSpec slice, SourceSpec src, String inputName,
@@ -465,6 +480,11 @@ public final class MergePlanner {
       for (InputRef in : inputs) {
         update(md, in.file() + "#" + fileLengths.get(in.file()) + "@" + in.dataStart() + "+"
             + in.stored().begin() + ":" + in.stored().end());
+        if (in.deltaKey() != null) {
+          String adapterFile = in.lora() != null ? in.lora().adapterFile()
+              : in.loraBias().adapterFile();
+          update(md, in.deltaKey() + "#" + fileLengths.get(adapterFile));
+        }
       }
     }
     return HexFormat.of().formatHex(md.digest());

@@ -1,0 +1,16 @@
+/**
+ * PEFT LoRA adapters applied to a base model without materialising either (reference/peft-lora.md
+ * §2–§3).
+ *
+ * <p>Driver side, headers only: {@link dev.sparkmerge.lora.AdapterMapping#map} lays one adapter
+ * onto one base model and yields serialisable {@link dev.sparkmerge.lora.LoraTarget}s (ΔW = s·B·A
+ * for one base tensor, with its orientation), {@link dev.sparkmerge.lora.LoraBiasTarget}s
+ * (lora_bias), and full-tensor replacements; every mapping problem is an error there.
+ *
+ * <p>Executor side: {@link dev.sparkmerge.lora.LoraDelta} reads the two small factors and fills
+ * any element range of ΔW in the base tensor's stored orientation, bit-identical for any
+ * chunking; {@link dev.sparkmerge.lora.LoraBiasDelta} does the same for a bias;
+ * {@link dev.sparkmerge.lora.DoraMerge} merges a DoRA module in two passes (norm statistics, then
+ * values).
+ */
+package dev.sparkmerge.lora;

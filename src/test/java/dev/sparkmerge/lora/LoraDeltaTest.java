@@ -1,0 +1,70 @@
+package dev.sparkmerge.lora;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.sparkmerge.checkpoint.DType;
+import dev.sparkmerge.checkpoint.TensorInfo;
+import org.junit.jupiter.api.Test;
+
+/** LoraDelta's kernel on small in-memory factors: every rank path, orientation and scale kind. */
+class LoraDeltaTest {
+  static final int OUT = 5;
+  static final int IN = 7;
+
+  static LoraTarget target(int r, boolean transposed, double s) {
+    TensorInfo a = new TensorInfo("a", DType.F32, new long[] {r, IN}, 0, 4L * r * IN);
+    TensorInfo b = new TensorInfo("b", DType.F32, new long[] {OUT, r}, 0, 4L * OUT * r);
+    long[] shape = transposed ? new long[] {IN, OUT} : new long[] {OUT, IN};
+    return new LoraTarget("w", shape, transposed, false, s, "mem", 0, a, b, null, "m", false,
+        null);
+  }
+
+  @Test
+  void everyRankOrientationAndScaleAgainstFloat64AndAcrossChunkings() {
+    for (int r : new int[] {1, 2, 3}) {
+      for (boolean transposed : new boolean[] {false, true}) {
+        for (double s : new double[] {2.0, 16 / Math.sqrt(8)}) {
+          float[] a = LoraFixtures.values(r * IN, 10 + r);
+          float[] b = LoraFixtures.values(OUT * r, 20 + r);
+          double[] ad = new double[a.length];
+          double[] bd = new double[b.length];
+          for (int i = 0; i < a.length; i++) {
+            ad[i] = a[i];
+          }
+          for (int i = 0; i < b.length; i++) {
+            bd[i] = b[i];
+          }
+          double[][] ref = LoraFixtures.referenceDelta(ad, bd, r, IN, OUT, s, transposed);
+          LoraDelta d = LoraDelta.of(target(r, transposed, s), a, b);
+          float[] whole = new float[OUT * IN];
+          d.fill(0, whole.length, whole);
+          String what = "r=" + r + " transposed=" + transposed + " s=" + s;
+          for (int i = 0; i < whole.length; i++) {
+            double tol = (r + 2) * Math.scalb(1.0, -24) * ref[1][i];
+            assertEquals(ref[0][i], whole[i], tol, what + " element " + i);
+          }
+          for (int chunk = 1; chunk <= 9; chunk++) {
+            float[] buf = new float[chunk + 3];
+            for (int start = 0; start < whole.length; start += chunk) {
+              int n = Math.min(chunk, whole.length - start);
+              d.fill(start, n, buf, 3); // at an offset into dst
+              for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(whole[start + i]),
+                    Float.floatToRawIntBits(buf[3 + i]), what + " chunk " + chunk);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void rangesOutsideTheTensorAreRejected() {
+    LoraDelta d = LoraDelta.of(target(2, false, 1.0), new float[2 * IN], new float[OUT * 2]);
+    assertThrows(IndexOutOfBoundsException.class, () -> d.fill(OUT * IN - 1, 2, new float[2]));
+    assertThrows(IndexOutOfBoundsException.class, () -> d.fill(-1, 1, new float[1]));
+    assertThrows(IndexOutOfBoundsException.class, () -> d.addTo(0, 3, new float[2]));
+  }
+}

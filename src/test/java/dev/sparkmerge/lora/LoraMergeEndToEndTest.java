@@ -1,0 +1,161 @@
+package dev.sparkmerge.lora;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.checkpoint.DType;
+import dev.sparkmerge.checkpoint.HfModel;
+import dev.sparkmerge.checkpoint.SafetensorsFile;
+import dev.sparkmerge.checkpoint.TensorLocation;
+import dev.sparkmerge.checkpoint.TensorSpec;
+import dev.sparkmerge.cli.Main;
+import dev.sparkmerge.testutil.TestSpark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * mergekit's {@code model: BASE+ADAPTER} through `sparkmerge run` with the real adapters of
+ * ../shared/models on stand-in bases with the real names and shapes: the output equals a float64
+ * computation of base + Σ weight·s·B·A (transposed for GPT-2's Conv1D) done here from the
+ * adapters' raw bytes, and nothing is materialised on the way.
+ */
+class LoraMergeEndToEndTest {
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void spark() {
+    TestSpark.context();
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  static float[] read(Path modelDir, String tensor) {
+    CheckpointFs fs = CheckpointFs.withDefaults();
+    TensorLocation loc = HfModel.open(fs, modelDir.toString()).require(tensor);
+    try (SafetensorsFile f = SafetensorsFile.open(fs, new org.apache.hadoop.fs.Path(loc.file()))) {
+      float[] v = new float[(int) loc.info().numel()];
+      f.readFloats(loc.info(), 0, v, 0, v.length, null);
+      return v;
+    }
+  }
+
+  /** s from adapter_config.json (none of these adapters uses patterns or rsLoRA). */
+  static double scale(Path adapter) throws IOException {
+    JsonNode c = LoraFixtures.JSON.readTree(adapter.resolve("adapter_config.json").toFile());
+    return c.get("lora_alpha").asDouble() / c.get("r").asInt();
+  }
+
+  /** Float64 ΔW of one module in stored orientation, with its error bound per element. */
+  static double[][] delta(Path adapter, String key, int in, int out, boolean transposed)
+      throws IOException {
+    Path file = adapter.resolve("adapter_model.safetensors");
+    double[] a = LoraFixtures.rawF32(file, key + ".lora_A.weight");
+    double[] b = LoraFixtures.rawF32(file, key + ".lora_B.weight");
+    int r = a.length / in;
+    return LoraFixtures.referenceDelta(a, b, r, in, out, scale(adapter), transposed);
+  }
+
+  @Test
+  void miniLmTaskArithmeticOfTwoAdaptersEqualsFloat64() throws IOException {
+    List<TensorSpec> specs = LoraFixtures.miniLmSpecs();
+    Path base = LoraFixtures.zeroBase(tmp.resolve("minilm-base"), specs,
+        "{\"architectures\": [\"BertModel\"], \"model_type\": \"bert\","
+            + " \"num_hidden_layers\": 6, \"hidden_size\": 384}");
+    Path a = LoraFixtures.model("minilm-l6-lora-dee66-a");
+    Path c = LoraFixtures.model("minilm-l6-lora-dee66-c");
+    Path cfg = tmp.resolve("minilm.yml");
+    Files.writeString(cfg, "merge_method: task_arithmetic\nbase_model: " + base + "\n"
+        + "models:\n"
+        + "  - model: " + base + "+" + a + "\n    parameters: {weight: 1.0}\n"
+        + "  - model: " + base + "+" + c + "\n    parameters: {weight: 0.5}\n"
+        + "dtype: float32\n");
+    Path out = tmp.resolve("minilm-out");
+    Run run = cli("run", "-q", "--chunk-size", "256KiB", cfg.toString(), out.toString());
+    assertEquals(0, run.code(), run.err() + run.out());
+    for (int layer = 0; layer < 6; layer++) {
+      for (String m : List.of("query", "value")) {
+        String module = "encoder.layer." + layer + ".attention.self." + m;
+        double[][] da = delta(a, "base_model.model." + module, 384, 384, false);
+        double[][] dc = delta(c, "base_model.model." + module, 384, 384, false);
+        float[] got = read(out, module + ".weight");
+        for (int i = 0; i < got.length; i++) {
+          double want = da[0][i] + 0.5 * dc[0][i];
+          double tol = 8 * 0x1p-24 * (da[1][i] + 0.5 * dc[1][i]) + Math.ulp((float) want);
+          assertEquals(want, got[i], tol, module + "[" + i + "]");
+        }
+      }
+    }
+    // Tensors no adapter touches stay the (zero) base; the I64 position ids are copied.
+    float[] key = read(out, "encoder.layer.3.attention.self.key.weight");
+    for (float v : key) {
+      assertEquals(0f, v);
+    }
+    assertTrue(HfModel.open(CheckpointFs.withDefaults(), out.toString()).tensors()
+        .containsKey("embeddings.position_ids"));
+  }
+
+  @Test
+  void gpt2Conv1dAdapterIsAppliedTransposed() throws IOException {
+    Path base = LoraFixtures.zeroBase(tmp.resolve("gpt2-base"),
+        LoraFixtures.specs(LoraFixtures.gpt2Shapes(""), DType.F32),
+        "{\"architectures\": [\"GPT2LMHeadModel\"], \"model_type\": \"gpt2\", \"n_layer\": 12,"
+            + " \"tie_word_embeddings\": true}");
+    Path adapter = LoraFixtures.model("gpt2-lora-tigrinya-clm");
+    Path cfg = tmp.resolve("gpt2.yml");
+    Files.writeString(cfg, "merge_method: task_arithmetic\nbase_model: " + base + "\n"
+        + "models:\n  - model: " + base + "+" + adapter + "\n    parameters: {weight: 1.0}\n");
+    Path out = tmp.resolve("gpt2-out");
+    Run run = cli("run", "-q", cfg.toString(), out.toString());
+    assertEquals(0, run.code(), run.err() + run.out());
+    Object[][] modules = {
+        {"h.0.attn.c_attn", 768, 2304}, {"h.5.attn.c_proj", 768, 768},
+        {"h.11.mlp.c_proj", 3072, 768}};
+    for (Object[] m : modules) {
+      String name = (String) m[0];
+      int in = (Integer) m[1];
+      int outF = (Integer) m[2];
+      double[][] d = delta(adapter, "base_model.model.transformer." + name, in, outF, true);
+      float[] got = read(out, name + ".weight");
+      assertEquals(in * outF, got.length, name);
+      for (int i = 0; i < got.length; i++) {
+        double tol = 10 * 0x1p-24 * d[1][i] + Math.ulp((float) d[0][i]);
+        assertEquals(d[0][i], got[i], tol, name + "[" + i + "]");
+      }
+    }
+  }
+
+  @Test
+  void adapterForAnotherArchitectureIsAClearErrorAndNothingIsWritten() throws IOException {
+    Path base = LoraFixtures.zeroBase(tmp.resolve("minilm-base2"), LoraFixtures.miniLmSpecs(),
+        "{\"model_type\": \"bert\", \"num_hidden_layers\": 6}");
+    Path smol = LoraFixtures.model("smollm135m-instruct-lora-medflash-5ep");
+    Path cfg = tmp.resolve("wrong.yml");
+    Files.writeString(cfg, "merge_method: task_arithmetic\nbase_model: " + base + "\n"
+        + "models:\n  - model: " + base + "+" + smol + "\n    parameters: {weight: 1.0}\n");
+    Path out = tmp.resolve("never");
+    Run run = cli("run", cfg.toString(), out.toString());
+    assertEquals(1, run.code());
+    assertTrue(run.err().contains("smollm135m-instruct-lora-medflash-5ep"), run.err());
+    assertTrue(run.err().contains("minilm-base2"), run.err());
+    assertFalse(Files.exists(out));
+    assertFalse(run.err().contains("\tat "), "no stack trace");
+  }
+}
