@@ -55,6 +55,8 @@ public final class MergePlanner {
   private final Map<String, HfModel> checkpoints = new LinkedHashMap<>();
   private final Map<String, Long> fileLengths = new HashMap<>();
   private final List<String> problems = new ArrayList<>();
+  private final Map<String, List<String>> tensorProblems = new HashMap<>();
+  private final Map<String, Integer> tensorProblemIndex = new HashMap<>();
   private final List<String> warnings = new ArrayList<>();
 
   private MergePlanner(JobSpec job, CheckpointFs fs, PlanOptions options) {
@@ -107,6 +109,25 @@ public final class MergePlanner {
   private void throwIfProblems() {
     if (!problems.isEmpty()) {
       throw new PlanException(problems);
+    }
+  }
+
+  /**
+   * Records a problem of one tensor. The same mistake usually hits every tensor of a kind (a
+   * density that keeps nothing, a missing base), so problems that differ only in the tensor name
+   * are reported once, naming how many other tensors share it.
+   */
+  private void tensorProblem(String tensor, String message) {
+    String key = message.replace(tensor, "\u0000");
+    List<String> tensors = tensorProblems.computeIfAbsent(key, k -> new ArrayList<>());
+    tensors.add(tensor);
+    if (tensors.size() == 1) {
+      problems.add(message);
+      tensorProblemIndex.put(key, problems.size() - 1);
+    } else {
+      String first = tensors.get(0);
+      problems.set(tensorProblemIndex.get(key), message.replace(tensor, first)
+          + " (the same for " + (tensors.size() - 1) + " more tensor(s), e.g. " + tensor + ")");
     }
   }
 
@@ -298,8 +319,9 @@ public final class MergePlanner {
       }
     }
     if (separateBase && !baseListed) {
-      problems.add(outName + ": base_model " + baseRef.display() + " is not among the slice's"
-          + " sources; with slices, list the base model in each slice (as mergekit requires).");
+      tensorProblem(outName, outName + ": base_model " + baseRef.display() + " is not among the"
+          + " slice's sources; with slices, list the base model in each slice (as mergekit"
+          + " requires).");
       return;
     }
     if (base == null && modelInputs.isEmpty()) {
@@ -319,7 +341,7 @@ public final class MergePlanner {
       res = method.shapeRule().resolve(outName, ModelLayout.isEmbed(outName),
           base == null ? null : base.stored().shape(), shapes);
     } catch (MergeException e) {
-      problems.add(e.getMessage());
+      tensorProblem(outName, e.getMessage());
       return;
     }
     List<String> tensorWarnings = new ArrayList<>(res.warnings);
@@ -341,7 +363,7 @@ public final class MergePlanner {
       kernel = method.bind(new dev.sparkmerge.method.TensorSpec(outName, res.shape, inputs.size(),
           baseRefCropped != null, optional, job.seed()), params);
     } catch (MergeException | IllegalArgumentException e) {
-      problems.add(outName + ": " + e.getMessage());
+      tensorProblem(outName, outName + ": " + e.getMessage());
       return;
     }
     if (!kernel.writesOutput()) {
