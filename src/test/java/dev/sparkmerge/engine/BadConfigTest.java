@@ -219,9 +219,9 @@ class BadConfigTest {
             + "    parameters: {weight: 1}\n",
             "tensor model.layers.1.mlp.down_proj.weight: input shapes differ: [8, 16] [8, 12]."
                 + " This merge method needs equal shapes (only embeddings are cropped)."),
-        c("model-plus-lora", "merge_method: linear\nmodels:\n  - model: {A}+{B}\n"
+        c("model-plus-non-adapter", "merge_method: linear\nmodels:\n  - model: {A}+{B}\n"
             + "    parameters: {weight: 1}\n",
-            "model '{A}+{B}': model+adapter references are not supported yet"),
+            "model '{A}+{B}': file:{B}: no adapter_config.json; a PEFT adapter directory needs it"),
         c("passthrough-with-two-models", "merge_method: passthrough\nmodels:\n"
             + "  - model: {A}\n  - model: {B}\n",
             "merge method 'passthrough' expects exactly one input tensor, but tensor"
