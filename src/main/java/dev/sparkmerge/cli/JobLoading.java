@@ -22,7 +22,7 @@ final class JobLoading {
   static JobSpec loadConfig(CheckpointFs fs, String configPath) {
     byte[] bytes = fs.readSmallFile(fs.resolve(configPath), "config file", MAX_CONFIG_BYTES);
     return ConfigLoader.load(new String(bytes, StandardCharsets.UTF_8), configPath,
-        RegistryCatalog.INSTANCE);
+        RegistryCatalog.INSTANCE, new HadoopAdapterLister(fs));
   }
 
   static MergePlan plan(CheckpointFs fs, String configPath, PlanOptions options) {
@@ -33,7 +33,7 @@ final class JobLoading {
   static List<GridCandidate> loadCandidates(CheckpointFs fs, String configPath) {
     byte[] bytes = fs.readSmallFile(fs.resolve(configPath), "config file", MAX_CONFIG_BYTES);
     return ConfigLoader.loadCandidates(new String(bytes, StandardCharsets.UTF_8), configPath,
-        RegistryCatalog.INSTANCE);
+        RegistryCatalog.INSTANCE, new HadoopAdapterLister(fs));
   }
 
   /** True when the candidates are a grid rather than one plain config. */

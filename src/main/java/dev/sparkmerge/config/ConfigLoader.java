@@ -27,7 +27,13 @@ public final class ConfigLoader {
    * @throws ConfigException listing every problem found
    */
   public static JobSpec load(String yamlText, String sourceName, MethodCatalog catalog) {
-    return parse(yamlText, sourceName, catalog, false).get(0);
+    return load(yamlText, sourceName, catalog, AdapterLister.NONE);
+  }
+
+  /** As {@link #load(String, String, MethodCatalog)}, expanding {@code adapters:} blocks. */
+  public static JobSpec load(String yamlText, String sourceName, MethodCatalog catalog,
+      AdapterLister adapters) {
+    return parse(yamlText, sourceName, catalog, false, adapters).get(0);
   }
 
   /**
@@ -37,7 +43,7 @@ public final class ConfigLoader {
    * @throws ConfigException listing every problem in every document
    */
   public static List<JobSpec> loadAll(String yamlText, String sourceName, MethodCatalog catalog) {
-    return parse(yamlText, sourceName, catalog, true);
+    return parse(yamlText, sourceName, catalog, true, AdapterLister.NONE);
   }
 
   /**
@@ -50,6 +56,12 @@ public final class ConfigLoader {
    */
   public static List<GridCandidate> loadCandidates(String yamlText, String sourceName,
       MethodCatalog catalog) {
+    return loadCandidates(yamlText, sourceName, catalog, AdapterLister.NONE);
+  }
+
+  /** As {@link #loadCandidates(String, String, MethodCatalog)}, expanding {@code adapters:}. */
+  public static List<GridCandidate> loadCandidates(String yamlText, String sourceName,
+      MethodCatalog catalog, AdapterLister adapters) {
     Objects.requireNonNull(yamlText, "yamlText");
     Problems problems = new Problems(sourceName);
     List<Node> documents = compose(yamlText, problems);
@@ -63,7 +75,7 @@ public final class ConfigLoader {
     boolean several = documents.size() > 1;
     for (int d = 0; d < documents.size(); d++) {
       problems.setDocument(d, several);
-      Node root = documents.get(d);
+      Node root = AdapterExpander.expand(documents.get(d), problems, adapters);
       List<GridExpander.Expanded> grid = root instanceof MappingNode
           ? GridExpander.expand((MappingNode) root, problems) : null;
       if (grid != null && several) {
@@ -103,8 +115,8 @@ public final class ConfigLoader {
     return parsed.spec();
   }
 
-  private static List<JobSpec> parse(
-      String yamlText, String sourceName, MethodCatalog catalog, boolean several) {
+  private static List<JobSpec> parse(String yamlText, String sourceName, MethodCatalog catalog,
+      boolean several, AdapterLister adapters) {
     Objects.requireNonNull(yamlText, "yamlText");
     Objects.requireNonNull(catalog, "catalog");
     Problems problems = new Problems(sourceName);
@@ -121,7 +133,7 @@ public final class ConfigLoader {
     List<JobSpec> specs = new ArrayList<>();
     for (int i = 0; i < documents.size(); i++) {
       problems.setDocument(i, documents.size() > 1);
-      Node root = documents.get(i);
+      Node root = AdapterExpander.expand(documents.get(i), problems, adapters);
       String text = documents.size() == 1 ? yamlText : documentText(yamlText, root);
       JobSpec spec = parseOne(root, text, problems, catalog);
       if (spec != null) {

@@ -113,6 +113,49 @@ class LoraMergeEndToEndTest {
   }
 
   @Test
+  void adaptersBlockExpandsAGlobWithDefaultsAndOverrides() throws IOException {
+    Path base = LoraFixtures.zeroBase(tmp.resolve("minilm-base3"), LoraFixtures.miniLmSpecs(),
+        "{\"model_type\": \"bert\", \"num_hidden_layers\": 6}");
+    Path models = LoraFixtures.models();
+    Path cfg = tmp.resolve("many.yml");
+    Files.writeString(cfg, "merge_method: task_arithmetic\nbase_model: " + base + "\n"
+        + "adapters:\n"
+        + "  paths: " + models + "/minilm-l6-lora-dee66-*\n"
+        + "  parameters: {weight: 0.25}\n"
+        + "  overrides:\n"
+        + "    - match: \"*-c\"\n"
+        + "      parameters: {weight: 1.0}\n"
+        + "dtype: float32\n");
+    Path out = tmp.resolve("many-out");
+    Run run = cli("run", "-q", cfg.toString(), out.toString());
+    assertEquals(0, run.code(), run.err() + run.out());
+    String module = "encoder.layer.2.attention.self.value";
+    double[] want = new double[384 * 384];
+    double[] bound = new double[want.length];
+    for (String name : List.of("a", "b", "c", "d")) {
+      double w = name.equals("c") ? 1.0 : 0.25;
+      double[][] d = delta(LoraFixtures.model("minilm-l6-lora-dee66-" + name),
+          "base_model.model." + module, 384, 384, false);
+      for (int i = 0; i < want.length; i++) {
+        want[i] += w * d[0][i];
+        bound[i] += w * d[1][i];
+      }
+    }
+    float[] got = read(out, module + ".weight");
+    for (int i = 0; i < got.length; i++) {
+      double tol = 8 * 0x1p-24 * bound[i] + 4 * Math.ulp((float) want[i]);
+      assertEquals(want[i], got[i], tol, module + "[" + i + "]");
+    }
+    Path none = tmp.resolve("none.yml");
+    Files.writeString(none, "merge_method: task_arithmetic\nbase_model: " + base + "\n"
+        + "adapters:\n  paths: " + models + "/no-such-adapter-*\n"
+        + "  parameters: {weight: 1.0}\n");
+    Run bad = cli("run", none.toString(), tmp.resolve("never2").toString());
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("matches no adapter directory"), bad.err());
+  }
+
+  @Test
   void gpt2Conv1dAdapterIsAppliedTransposed() throws IOException {
     Path base = LoraFixtures.zeroBase(tmp.resolve("gpt2-base"),
         LoraFixtures.specs(LoraFixtures.gpt2Shapes(""), DType.F32),
