@@ -23,7 +23,8 @@ import org.apache.spark.api.java.JavaSparkContext;
  * inputs run together, so every input chunk is read once for all of them; candidates that differ
  * in what they read (another method's shape rules, other models) run as separate groups. A group
  * that fails is recorded as failed without losing the others. With --resume, candidates already
- * complete for the same config hash are kept without rewriting any of their files.
+ * complete for the same config hash are kept without rewriting any of their files. Per-tensor
+ * statistics of every candidate written go to a Parquet table under {@code OUTPUT/stats/}.
  */
 public final class GridJob {
   public static final String CANDIDATES = "candidates.json";
@@ -62,7 +63,7 @@ public final class GridJob {
     }
     String[] status = new String[plans.size()];
     String[] error = new String[plans.size()];
-    MergeJob.Options perCandidate = new MergeJob.Options(true, false, opts.progress);
+    MergeJob.Options perCandidate = new MergeJob.Options(true, false, opts.progress, true);
     for (List<Integer> group : groups.values()) {
       List<MergePlan> groupPlans = new ArrayList<>();
       List<String> outputs = new ArrayList<>();
@@ -73,7 +74,12 @@ public final class GridJob {
       try {
         List<MergeJob.Outcome> outcomes = MergeJob.runAll(jsc, groupPlans, outputs, perCandidate);
         for (int j = 0; j < group.size(); j++) {
-          status[group.get(j)] = outcomes.get(j).alreadyComplete ? "reused" : "complete";
+          MergeJob.Outcome o = outcomes.get(j);
+          int k = group.get(j);
+          status[k] = o.alreadyComplete ? "reused" : "complete";
+          if (!o.alreadyComplete) {
+            StatsTable.write(jsc, root.toString(), candidates.get(k), o.tensorStats);
+          }
         }
       } catch (RuntimeException e) {
         for (int k : group) {

@@ -31,12 +31,16 @@ public final class MergeJob {
     public final int shardsReused;
     public final long bytesWritten;
     public final boolean alreadyComplete;
+    /** Statistics of the tensors written in this run (collected only when asked for). */
+    public final List<TensorStats> tensorStats;
 
-    Outcome(int written, int reused, long bytes, boolean alreadyComplete) {
+    Outcome(int written, int reused, long bytes, boolean alreadyComplete,
+        List<TensorStats> tensorStats) {
       this.shardsWritten = written;
       this.shardsReused = reused;
       this.bytesWritten = bytes;
       this.alreadyComplete = alreadyComplete;
+      this.tensorStats = List.copyOf(tensorStats);
     }
   }
 
@@ -53,6 +57,7 @@ public final class MergeJob {
     final boolean resume;
     final boolean overwrite;
     final java.io.PrintWriter progress;
+    final boolean collectStats;
 
     /**
      * @param resume keep finished shards of an earlier run of the same plan
@@ -60,12 +65,18 @@ public final class MergeJob {
      * @param progress where progress lines go, or null for none
      */
     public Options(boolean resume, boolean overwrite, java.io.PrintWriter progress) {
+      this(resume, overwrite, progress, false);
+    }
+
+    Options(boolean resume, boolean overwrite, java.io.PrintWriter progress,
+        boolean collectStats) {
       if (resume && overwrite) {
         throw new IllegalArgumentException("--resume and --overwrite exclude each other");
       }
       this.resume = resume;
       this.overwrite = overwrite;
       this.progress = progress;
+      this.collectStats = collectStats;
     }
   }
 
@@ -116,26 +127,28 @@ public final class MergeJob {
       }
     }
     List<List<ShardResult>> written = shards.isEmpty() ? List.of()
-        : writeShards(jsc, prepared, shards, hadoopConf, opts.progress);
+        : writeShards(jsc, prepared, shards, hadoopConf, opts.progress, opts.collectStats);
     List<Outcome> outcomes = new ArrayList<>();
     for (int k = 0; k < prepared.size(); k++) {
       Output o = prepared.get(k);
       if (o.alreadyComplete) {
-        outcomes.add(new Outcome(0, o.finished.size(), 0, true));
+        outcomes.add(new Outcome(0, o.finished.size(), 0, true, List.of()));
         continue;
       }
       List<ShardResult> results = new ArrayList<>(o.finished.values());
+      List<TensorStats> stats = new ArrayList<>();
       long bytes = 0;
       for (List<ShardResult> perShard : written) {
         ShardResult r = perShard.get(k);
         if (r != null) {
           results.add(r);
+          stats.addAll(r.tensorStats());
           bytes += r.length();
         }
       }
       Committer.commit(o.dir, o.plan, results);
       outcomes.add(new Outcome(results.size() - o.finished.size(), o.finished.size(), bytes,
-          false));
+          false, stats));
     }
     return outcomes;
   }
@@ -170,7 +183,8 @@ public final class MergeJob {
 
   /** Per written shard index (in order), the result for each output (null where not written). */
   private static List<List<ShardResult>> writeShards(JavaSparkContext jsc, List<Output> outputs,
-      List<Integer> shards, Configuration hadoopConf, java.io.PrintWriter progressOut) {
+      List<Integer> shards, Configuration hadoopConf, java.io.PrintWriter progressOut,
+      boolean collectStats) {
     List<MergePlan> plans = new ArrayList<>();
     List<String> roots = new ArrayList<>();
     List<boolean[]> pendingByOutput = new ArrayList<>();
@@ -205,7 +219,7 @@ public final class MergeJob {
       // One partition per shard index: every output file has exactly one writer per attempt.
       return jsc.parallelize(shards, shards.size())
           .map(i -> writeShard(plansB.value(), pendingByOutput, i, roots,
-              confB.value().value(), statsB.value(), bytes::add))
+              confB.value().value(), statsB.value(), collectStats, bytes::add))
           .collect();
     } finally {
       if (progress != null) {
@@ -218,7 +232,7 @@ public final class MergeJob {
   /** The body of a write task: shard {@code index} of every output that still needs it. */
   static List<ShardResult> writeShard(List<MergePlan> plans, List<boolean[]> pending, int index,
       List<String> roots, Configuration conf, Map<String, Statistics> statistics,
-      java.util.function.LongConsumer bytesWritten) {
+      boolean collectStats, java.util.function.LongConsumer bytesWritten) {
     CheckpointFs fs = new CheckpointFs(conf);
     List<ShardPlan> shards = new ArrayList<>();
     List<Path> targets = new ArrayList<>();
@@ -232,7 +246,7 @@ public final class MergeJob {
       }
     }
     List<ShardResult> written = new ShardWriter(fs, plans.get(0).options().chunkElements(),
-        statistics, bytesWritten).write(shards, targets);
+        statistics, bytesWritten).collectingStats(collectStats).write(shards, targets);
     List<ShardResult> byOutput = new ArrayList<>(java.util.Collections.nCopies(plans.size(),
         (ShardResult) null));
     for (int j = 0; j < which.size(); j++) {

@@ -28,6 +28,8 @@ final class ShardWriter {
   private final int chunkElements;
   private final LongConsumer bytesWritten;
   private final Map<String, Statistics> precomputed;
+  private boolean collectStats;
+  private List<List<TensorStats>> statsByOutput;
 
   /**
    * @param precomputed final statistics of tensors the statistics stage already did (by name)
@@ -39,6 +41,12 @@ final class ShardWriter {
     this.chunkElements = chunkElements;
     this.precomputed = precomputed;
     this.bytesWritten = bytesWritten;
+  }
+
+  /** Also compute {@link TensorStats} of every merged tensor (for grid reports). */
+  ShardWriter collectingStats(boolean collect) {
+    this.collectStats = collect;
+    return this;
   }
 
   /** Writes the shard to {@code target} and returns its length and SHA-256. */
@@ -55,6 +63,10 @@ final class ShardWriter {
    */
   List<ShardResult> write(List<ShardPlan> shards, List<Path> targets) {
     requireSameInputs(shards);
+    statsByOutput = new ArrayList<>();
+    for (int k = 0; k < shards.size(); k++) {
+      statsByOutput.add(new ArrayList<>());
+    }
     List<SafetensorsWriter> outs = new ArrayList<>();
     try (InputFiles inputs = new InputFiles(fs)) {
       for (int k = 0; k < shards.size(); k++) {
@@ -76,7 +88,7 @@ final class ShardWriter {
       for (int k = 0; k < shards.size(); k++) {
         String sha = outs.get(k).commit();
         results.add(new ShardResult(shards.get(k).fileName(), shards.get(k).fileLength(), sha,
-            false));
+            false, statsByOutput.get(k)));
       }
       return results;
     } finally {
@@ -139,6 +151,11 @@ final class ShardWriter {
         }
       }
     }
+    TensorStats[] tensorStats = new TensorStats[k];
+    for (int c = 0; c < k && collectStats; c++) {
+      tensorStats[c] = new TensorStats(candidates.get(c).name(), candidates.get(c).models().size());
+      statsByOutput.get(c).add(tensorStats[c]);
+    }
     float[] merged = new float[reader.step()];
     for (long i = 0; i < reader.chunkCount(); i++) {
       Chunk chunk = reader.read(i);
@@ -147,6 +164,9 @@ final class ShardWriter {
         t.kernel().merge(stats[c], chunk, merged);
         outs.get(c).writeFloats(merged, 0, chunk.length);
         bytesWritten.accept((long) chunk.length * t.outDtype().byteSize());
+        if (collectStats) {
+          tensorStats[c].add(chunk, merged);
+        }
       }
     }
   }

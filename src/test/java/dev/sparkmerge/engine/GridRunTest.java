@@ -72,6 +72,22 @@ class GridRunTest {
     assertEquals(0, MergeRunTest.cli("run", "-q", solo.toString(), soloOut.toString()).code());
     assertEquals(MergeRunTest.shardHashes(soloOut),
         MergeRunTest.shardHashes(out.resolve("density-0.5_weight-1.0")));
+    // The statistics table: one row per candidate and tensor, queryable with Spark SQL.
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder()
+        .sparkContext(TestSpark.context().sc()).getOrCreate();
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> stats =
+        spark.read().parquet(out.resolve("stats").toString());
+    assertEquals(6L * TinyModel.shapes().size(), stats.count());
+    org.apache.spark.sql.Row row = stats.where("candidate = 'density-0.5_weight-1.0' AND tensor"
+        + " = 'model.norm.weight'").first();
+    float[] merged = MergeRunTest.read(out.resolve("density-0.5_weight-1.0"), "model.norm.weight");
+    double sq = 0;
+    for (int i = 0; i < merged.length; i++) {
+      double d = merged[i] - TinyModel.value("base", "model.norm.weight", i);
+      sq += d * d;
+    }
+    assertEquals(Math.sqrt(sq), row.getDouble(row.fieldIndex("delta_l2")), 1e-9);
+    assertEquals(2, row.getList(row.fieldIndex("cosine_to_inputs")).size());
     JsonNode c = list.get(3);
     assertEquals(new ObjectMapper().readTree(soloOut.resolve("merge-manifest.json").toFile())
         .get("config_hash").asText(), c.get("config_hash").asText());
