@@ -2,6 +2,8 @@ package dev.sparkmerge.cli;
 
 import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.config.GridCandidate;
+import dev.sparkmerge.lora.AdapterCombiner;
+import dev.sparkmerge.engine.AdapterOutputJob;
 import dev.sparkmerge.engine.GridJob;
 import dev.sparkmerge.engine.MergeJob;
 import dev.sparkmerge.engine.SparkContexts;
@@ -81,6 +83,16 @@ final class RunCommand implements Callable<Integer> {
     if (JobLoading.isGrid(candidates)) {
       return runGrid(fs, candidates, options, conf, jobOptions, out);
     }
+    if (candidates.get(0).spec().output().isAdapter()) {
+      AdapterCombiner.Result r = AdapterOutputJob.run(fs, candidates.get(0).spec(), output,
+          overwrite);
+      double worst = r.energyKept.values().stream().mapToDouble(Double::doubleValue).min()
+          .orElse(1);
+      out.println("Wrote one adapter of rank " + r.rank + " over " + r.modules + " module(s) to "
+          + output + (worst < 1 ? String.format(" (svd kept at least %.4f of every module's"
+              + " energy; see combine-report.json)", worst) : ""));
+      return 0;
+    }
     MergePlan plan = MergePlanner.plan(candidates.get(0).spec(), fs, options);
     out.println("Planned " + plan.tensors().size() + " tensors in " + plan.shards().size()
         + " shard(s): read " + InspectReport.humanBytes(plan.bytesRead()) + ", write "
@@ -104,6 +116,12 @@ final class RunCommand implements Callable<Integer> {
   /** K candidates into OUTPUT/<id>/ plus OUTPUT/candidates.json; exit 1 if any failed. */
   private int runGrid(CheckpointFs fs, List<GridCandidate> candidates, PlanOptions options,
       Map<String, String> conf, MergeJob.Options jobOptions, PrintWriter out) {
+    for (GridCandidate c : candidates) {
+      if (c.spec().output().isAdapter()) {
+        throw new UserInputException("candidate " + c.id() + ": 'output: adapter' is not"
+            + " supported in grids yet; run each adapter combination as its own config.");
+      }
+    }
     List<MergePlan> plans = JobLoading.planAll(fs, candidates, options);
     long read = 0;
     for (MergePlan p : plans) {

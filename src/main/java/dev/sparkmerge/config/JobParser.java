@@ -23,7 +23,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 final class JobParser {
   static final Set<String> TOP_KEYS = keys("merge_method", "base_model", "models", "slices",
       "modules", "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer",
-      "chat_template", "seed");
+      "chat_template", "seed", "output");
   static final Set<String> MODEL_KEYS = keys("model", "parameters");
   static final Set<String> SLICE_KEYS = keys("sources", "base_model", "parameters",
       "residual_weight");
@@ -121,9 +121,10 @@ final class JobParser {
           + "and set 'chat_template' in the output's tokenizer_config.json after merging.");
     }
     long seed = seed(top);
+    OutputSpec output = OutputParser.parse(top, method, base, slicesSyntax, slices, problems);
 
     JobSpec spec = new JobSpec(null, method == null ? "" : method, base, slicesSyntax, slices,
-        autoAppended, topParams, dtype, outDtype, tokenizer, seed, sourceText);
+        autoAppended, topParams, dtype, outDtype, tokenizer, seed, sourceText, output);
     return new Parsed(spec, rules, List.copyOf(sites), root, sliceLocs, sourceLocs,
         Set.copyOf(unparsed));
   }

@@ -30,6 +30,7 @@ public final class JobSpec implements Serializable {
   private final String tokenizerSource;
   private final long seed;
   private final String sourceText;
+  private final OutputSpec output;
   private final String configHash;
 
   JobSpec(
@@ -44,7 +45,8 @@ public final class JobSpec implements Serializable {
       String outDtype,
       String tokenizerSource,
       long seed,
-      String sourceText) {
+      String sourceText,
+      OutputSpec output) {
     this.name = name;
     this.mergeMethod = mergeMethod;
     this.baseModel = baseModel;
@@ -57,7 +59,13 @@ public final class JobSpec implements Serializable {
     this.tokenizerSource = tokenizerSource;
     this.seed = seed;
     this.sourceText = sourceText;
+    this.output = output;
     this.configHash = sha256(canonical());
+  }
+
+  /** What the merge writes: a model (default) or one PEFT adapter. */
+  public OutputSpec output() {
+    return output;
   }
 
   /** Name of this job among several in one file; null for now (reserved for grid configs). */
@@ -148,6 +156,10 @@ public final class JobSpec implements Serializable {
     sb.append("tokenizer=").append(tokenizerSource == null ? "-"
         : ParameterSetting.quote(tokenizerSource)).append('\n');
     sb.append("seed=").append(seed).append('\n');
+    if (output.isAdapter()) {
+      // Only non-default outputs enter the hash, so model merges keep their earlier hashes.
+      sb.append("output=").append(output.canonical()).append('\n');
+    }
     for (SliceSpec s : slices) {
       sb.append("slice=").append(s.canonical()).append('\n');
     }
