@@ -76,8 +76,10 @@ public final class ConfigLoader {
     for (int d = 0; d < documents.size(); d++) {
       problems.setDocument(d, several);
       Node root = AdapterExpander.expand(documents.get(d), problems, adapters);
-      List<GridExpander.Expanded> grid = root instanceof MappingNode
-          ? GridExpander.expand((MappingNode) root, problems) : null;
+      List<GridExpander.Expanded> grid = BakeExpander.expand(root, problems);
+      if (grid == null && root instanceof MappingNode) {
+        grid = GridExpander.expand((MappingNode) root, problems);
+      }
       if (grid != null && several) {
         problems.add(root, GridExpander.GRID, "a 'grid:' cannot be combined with several"
             + " documents; use either one config with 'grid:' or one document per candidate.");
@@ -93,7 +95,7 @@ public final class ConfigLoader {
         continue;
       }
       for (GridExpander.Expanded c : grid) {
-        String text = "# grid candidate " + c.id + " of " + sourceName + "\n"
+        String text = "# candidate " + c.id + " of " + sourceName + "\n"
             + new Yaml().serialize(c.root);
         JobSpec spec = parseOne(c.root, text, problems, catalog);
         if (spec != null) {

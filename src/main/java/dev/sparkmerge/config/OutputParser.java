@@ -56,8 +56,8 @@ final class OutputParser {
       return OutputSpec.MODEL;
     }
     if (!type.equals("adapter")) {
-      problems.add(node, "output", "unknown output type '" + type + "'; use 'model' or"
-          + " 'adapter'.");
+      problems.add(node, "output", "unknown output type '" + type + "'; use 'model', 'adapter'"
+          + " or 'bake'.");
       return OutputSpec.MODEL;
     }
     if (!combination.equals("cat") && !combination.equals("svd")) {

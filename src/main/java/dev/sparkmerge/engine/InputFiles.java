@@ -49,23 +49,47 @@ final class InputFiles implements Closeable {
 
   /**
    * Reads elements [start, start + count) of the input in its used (possibly cropped) shape,
-   * decoded to float32, into {@code dst[0..count)}.
+   * decoded to float32, into {@code dst[0..count)}, with the input's LoRA update added.
    */
   void readFloats(InputRef in, long start, int count, float[] dst) {
+    readStored(in, start, count, dst);
+    addUpdate(in, start, count, dst);
+  }
+
+  /** The stored values only (no LoRA update), as {@link #readFloats} lays them out. */
+  void readStored(InputRef in, long start, int count, float[] dst) {
     SafetensorsFile f = file(in);
-    LoraDelta lora = in.lora() == null ? null : loraDelta(in.lora());
+    forEachSegment(in, start, count, (storedStart, off, n) ->
+        scratch = f.readFloats(in.stored(), storedStart, dst, off, n, scratch));
+  }
+
+  /** Adds the input's LoRA update (if any) to values laid out as {@link #readFloats} does. */
+  void addUpdate(InputRef in, long start, int count, float[] dst) {
+    if (in.lora() != null) {
+      LoraDelta lora = loraDelta(in.lora());
+      forEachSegment(in, start, count, (storedStart, off, n) ->
+          lora.addTo(storedStart, n, dst, off));
+    }
+    if (in.loraBias() != null) {
+      biasDelta(in.loraBias()).addTo(start, count, dst);
+    }
+  }
+
+  /** A run of elements contiguous in the stored tensor: where it starts there and in dst. */
+  private interface Segment {
+    void accept(long storedStart, int dstOffset, int length);
+  }
+
+  /**
+   * Splits [start, start + count) of the used shape into runs contiguous in storage: one run for
+   * an uncropped input; for a cropped embedding (the top-left [rows, cols] of a wider matrix),
+   * one run per row piece.
+   */
+  private static void forEachSegment(InputRef in, long start, int count, Segment segment) {
     if (!in.isCropped()) {
-      scratch = f.readFloats(in.stored(), start, dst, 0, count, scratch);
-      if (lora != null) {
-        lora.addTo(start, count, dst, 0);
-      }
-      if (in.loraBias() != null) {
-        biasDelta(in.loraBias()).addTo(start, count, dst);
-      }
+      segment.accept(start, 0, count);
       return;
     }
-    // A cropped embedding: row r of the used [rows, cols] view is the first cols elements of
-    // stored row r, so each row segment is one positioned read.
     long cols = in.usedShape()[1];
     long storedCols = in.stored().dim(1);
     int done = 0;
@@ -74,10 +98,7 @@ final class InputFiles implements Closeable {
       long row = pos / cols;
       long col = pos % cols;
       int n = (int) Math.min(count - done, cols - col);
-      scratch = f.readFloats(in.stored(), row * storedCols + col, dst, done, n, scratch);
-      if (lora != null) {
-        lora.addTo(row * storedCols + col, n, dst, done);
-      }
+      segment.accept(row * storedCols + col, done, n);
       done += n;
     }
   }

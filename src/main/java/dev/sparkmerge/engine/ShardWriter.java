@@ -107,13 +107,50 @@ final class ShardWriter {
       for (int t = 0; t < s.tensors().size(); t++) {
         TensorPlan a = first.tensors().get(t);
         TensorPlan b = s.tensors().get(t);
-        if (!a.name().equals(b.name()) || !java.util.Objects.equals(a.base(), b.base())
-            || !a.models().equals(b.models()) || a.isRawCopy() != b.isRawCopy()) {
+        if (!a.name().equals(b.name()) || !sameStored(a, b) || a.isRawCopy() != b.isRawCopy()) {
           throw new IllegalArgumentException("tensor " + a.name() + " of " + s.fileName()
               + " reads different inputs in different outputs");
         }
       }
     }
+  }
+
+  /** Same stored inputs in the same roles; LoRA updates on top may differ (bake). */
+  private static boolean sameStored(TensorPlan a, TensorPlan b) {
+    if ((a.base() == null) != (b.base() == null)
+        || (a.base() != null && !a.base().sameStored(b.base()))
+        || a.models().size() != b.models().size()) {
+      return false;
+    }
+    for (int i = 0; i < a.models().size(); i++) {
+      if (!a.models().get(i).sameStored(b.models().get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** True when the output's inputs carry LoRA updates that must be added to the stored values. */
+  private static boolean hasUpdates(TensorPlan t) {
+    if (t.base() != null && t.base().deltaKey() != null) {
+      return true;
+    }
+    for (InputRef in : t.models()) {
+      if (in.deltaKey() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The chunk one output sees: the stored values read once, plus its own LoRA updates. A single
+   * output reads with its updates directly.
+   */
+  private static Chunk chunkFor(TensorChunkReader reader, List<TensorPlan> candidates, int c,
+      Chunk shared) {
+    return candidates.size() > 1 && hasUpdates(candidates.get(c))
+        ? reader.withUpdatesOf(candidates.get(c), shared) : shared;
   }
 
   /** Statistics passes (each chunk read once for all outputs still needing a pass), then merge. */
@@ -138,10 +175,10 @@ final class ShardWriter {
         partial[c] = stats[c] == null || stats[c].isComplete() ? null : stats[c].newPartial();
       }
       for (long i = 0; i < reader.chunkCount(); i++) {
-        Chunk chunk = reader.read(i);
-        for (Statistics p : partial) {
-          if (p != null) {
-            p.accumulate(chunk);
+        Chunk shared = reader.read(i, k == 1);
+        for (int c = 0; c < k; c++) {
+          if (partial[c] != null) {
+            partial[c].accumulate(chunkFor(reader, candidates, c, shared));
           }
         }
       }
@@ -158,9 +195,10 @@ final class ShardWriter {
     }
     float[] merged = new float[reader.step()];
     for (long i = 0; i < reader.chunkCount(); i++) {
-      Chunk chunk = reader.read(i);
+      Chunk shared = reader.read(i, k == 1);
       for (int c = 0; c < k; c++) {
         TensorPlan t = candidates.get(c);
+        Chunk chunk = chunkFor(reader, candidates, c, shared);
         t.kernel().merge(stats[c], chunk, merged);
         outs.get(c).writeFloats(merged, 0, chunk.length);
         bytesWritten.accept((long) chunk.length * t.outDtype().byteSize());

@@ -17,6 +17,8 @@ final class TensorChunkReader {
   private final float[] base;
   private final float[][] models;
   private final int step;
+  private float[] copyBase;
+  private float[][] copyModels;
 
   TensorChunkReader(TensorPlan tensor, InputFiles inputs, int chunkElements) {
     this.tensor = tensor;
@@ -47,14 +49,54 @@ final class TensorChunkReader {
 
   /** Reads chunk {@code i}; the returned chunk's arrays are reused by the next call. */
   Chunk read(long i) {
+    return read(i, true);
+  }
+
+  /**
+   * Reads chunk {@code i}, with the inputs' LoRA updates added or, for {@code withUpdates}
+   * false, the stored values only (to be shared by outputs whose updates differ, see
+   * {@link #withUpdatesOf}).
+   */
+  Chunk read(long i, boolean withUpdates) {
     long start = i * step;
     int n = (int) Math.min(step, tensor.numel() - start);
     if (base != null) {
-      inputs.readFloats(tensor.base(), start, n, base);
+      read(tensor.base(), start, n, base, withUpdates);
     }
     for (int m = 0; m < models.length; m++) {
-      inputs.readFloats(tensor.models().get(m), start, n, models[m]);
+      read(tensor.models().get(m), start, n, models[m], withUpdates);
     }
     return new Chunk(start, n, base, models);
+  }
+
+  private void read(InputRef in, long start, int n, float[] dst, boolean withUpdates) {
+    if (withUpdates) {
+      inputs.readFloats(in, start, n, dst);
+    } else {
+      inputs.readStored(in, start, n, dst);
+    }
+  }
+
+  /**
+   * The chunk another output sees: the shared stored values of {@code stored} (read without
+   * updates) plus that output's own LoRA updates, in this reader's second set of arrays.
+   */
+  Chunk withUpdatesOf(TensorPlan other, Chunk stored) {
+    if (copyBase == null && base != null) {
+      copyBase = new float[step];
+    }
+    if (copyModels == null) {
+      copyModels = new float[models.length][step];
+    }
+    int n = stored.length;
+    if (base != null) {
+      System.arraycopy(stored.base, 0, copyBase, 0, n);
+      inputs.addUpdate(other.base(), stored.start, n, copyBase);
+    }
+    for (int m = 0; m < models.length; m++) {
+      System.arraycopy(stored.models[m], 0, copyModels[m], 0, n);
+      inputs.addUpdate(other.models().get(m), stored.start, n, copyModels[m]);
+    }
+    return new Chunk(stored.start, n, copyBase, copyModels);
   }
 }

@@ -11,10 +11,6 @@ final class CopyKernel implements TensorKernel {
     this.source = source;
   }
 
-  int source() {
-    return source;
-  }
-
   @Override
   public Statistics initialStatistics() {
     return null;

@@ -28,11 +28,6 @@ public final class CounterRng {
     return mix(streamKey + (index + 1) * GOLDEN);
   }
 
-  /** A uniform draw in [0, 1) with 24-bit resolution. */
-  public static float uniform(long streamKey, long index) {
-    return (float) ((bits(streamKey, index) >>> 40) / TWO_POW_24);
-  }
-
   /**
    * The integer threshold for Bernoulli(p) draws: keep when {@code (bits >>> 40) < threshold}, i.e.
    * when the 24-bit uniform is below p. p is effectively rounded up to a multiple of 2^-24.

@@ -10,14 +10,16 @@ import java.math.BigInteger;
  *
  * <p>Every float is m·2^e with an integer m &lt; 2^24; a product of two is an integer &lt; 2^48 times
  * a power of two, added as two 24-bit halves. Slot i of {@code limbs} counts units of 2^(lo + i).
- * Each addition is below 2^24 in magnitude, so a long slot takes 2^39 additions before a carry is
- * needed; {@link #normalize} runs long before that.
+ * Each element adds less than 2^24 to a slot, so a long slot takes 2^39 elements before it could
+ * overflow (more than any tensor has); {@link #normalize} carries after 2^37 additions anyway.
  */
 public final class ExactSum implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final long CARRY_AFTER = 1L << 37;
   /** Smallest position anything can land on: the product of two subnormal units, 2^-298. */
   private static final int MIN_POS = -298;
+  /** Positions a product's halves can land on: −298 … 232. */
+  private static final int PRODUCT_LANES = 232 - MIN_POS + 1;
 
   /** Lane e counts units of 2^(max(e, 1) − 150): floats with biased exponent e. */
   private long[] floatLanes; // allocated on first add(float): most row sums only see products
@@ -104,6 +106,39 @@ public final class ExactSum implements Serializable {
     addAt(pos + 24, negative ? -high : high);
   }
 
+  /**
+   * Adds Σ a[i]·b[i] over i in [from, to), exactly. Products land in local lanes by exponent (two
+   * 24-bit halves each, four interleaved copies against dependency chains), folded in at the end:
+   * several times faster than one {@link #addProduct} per element.
+   */
+  public void addProducts(float[] a, float[] b, int from, int to) {
+    // Lane p counts units of 2^(p + MIN_POS); a product's low half lands at ea + eb − 300.
+    long[] local = new long[PRODUCT_LANES * 4];
+    for (int i = from; i < to; i++) {
+      int ba = Float.floatToRawIntBits(a[i]);
+      int bb = Float.floatToRawIntBits(b[i]);
+      int ea = (ba >>> 23) & 0xFF;
+      int eb = (bb >>> 23) & 0xFF;
+      if (ea == 0xFF || eb == 0xFF) {
+        special((double) a[i] * b[i]);
+        continue;
+      }
+      long p = ((ba & 0x7FFFFF) | (ea != 0 ? 0x800000L : 0))
+          * ((bb & 0x7FFFFF) | (eb != 0 ? 0x800000L : 0));
+      long sign = (ba ^ bb) >> 31; // 0 or -1
+      int lane = (Math.max(ea, 1) + Math.max(eb, 1) - 300 - MIN_POS) << 2 | (i & 3);
+      local[lane] += ((p & 0xFFFFFF) ^ sign) - sign;
+      local[lane + 96] += ((p >>> 24) ^ sign) - sign; // 24 positions higher: 24 lanes × 4 copies
+    }
+    for (int lane = 0; lane < PRODUCT_LANES; lane++) {
+      long v = local[lane << 2] + local[(lane << 2) + 1] + local[(lane << 2) + 2]
+          + local[(lane << 2) + 3];
+      if (v != 0) {
+        addAt(lane + MIN_POS, v);
+      }
+    }
+  }
+
   /** Adds the exact square of a float32 value. */
   public void addSquare(float a) {
     addProduct(a, a);
@@ -170,20 +205,6 @@ public final class ExactSum implements Serializable {
       shift += excess;
     }
     return Math.scalb((double) total.longValue(), shift);
-  }
-
-  public boolean isZero() {
-    for (long l : floatLanes == null ? new long[0] : floatLanes) {
-      if (l != 0) {
-        return false;
-      }
-    }
-    for (long l : limbs) {
-      if (l != 0) {
-        return false;
-      }
-    }
-    return !nan && !posInf && !negInf;
   }
 
   private long[] lanes() {

@@ -64,10 +64,14 @@ final class GramStatistics extends Statistics {
       for (int a = 0; a < count; a++) {
         for (int b = a; b < count; b++) {
           ExactSum s = sums[pair(a, b)];
-          float[] va = v[a];
-          float[] vb = v[b];
-          for (int k = j; k < end; k++) {
-            s.addProduct(va[k], vb[k]);
+          if (end - j >= 64) {
+            s.addProducts(v[a], v[b], j, end);
+          } else {
+            float[] va = v[a];
+            float[] vb = v[b];
+            for (int k = j; k < end; k++) {
+              s.addProduct(va[k], vb[k]);
+            }
           }
         }
       }
@@ -121,9 +125,5 @@ final class GramStatistics extends Statistics {
 
   int groupOf(long index) {
     return grouping.groupOf(index);
-  }
-
-  long groups() {
-    return grouping.groups;
   }
 }

@@ -34,6 +34,9 @@ public final class LinearMethod implements MergeMethod {
   @Override
   public TensorKernel bind(TensorSpec spec, MethodParameters params) {
     ParameterValues v = Methods.bindParameters(schema, spec, params);
+    if (spec.hasBase) {
+      throw new IllegalArgumentException("linear takes the base as an ordinary input");
+    }
     if (spec.modelCount == 0) {
       throw Methods.arity(name(), spec, "needs at least one model");
     }

@@ -36,6 +36,23 @@ public final class MethodRegistry {
     return Collections.unmodifiableMap(byName);
   }
 
+  private static final Set<String> PARAMETER_NAMES = collectParameterNames();
+
+  private static Set<String> collectParameterNames() {
+    Set<String> names = new java.util.TreeSet<>();
+    for (MergeMethod m : METHODS.values()) {
+      for (ParameterSpec s : m.parameters().specs()) {
+        names.add(s.name);
+      }
+    }
+    return Collections.unmodifiableSet(names);
+  }
+
+  /** Every parameter name some registered method reads. */
+  public static Set<String> parameterNames() {
+    return PARAMETER_NAMES;
+  }
+
   /** The registered names, in registration order. */
   public static Set<String> names() {
     return METHODS.keySet();

@@ -68,8 +68,30 @@ public final class ParameterSchema implements Serializable {
     return new ParameterValues(method, global, perModel);
   }
 
+  /**
+   * Names in {@code params} this method does not read but another method does (e.g. {@code weight}
+   * given to sce): mergekit ignores them and so do we, so shared configs keep working. The config
+   * layer should warn about them. Any other unknown name is an error in {@link #bind}.
+   */
+  public java.util.Set<String> ignoredNames(MethodParameters params) {
+    java.util.Set<String> ignored = new java.util.TreeSet<>();
+    java.util.List<java.util.Map<String, Object>> maps = new ArrayList<>(params.perModel());
+    maps.add(params.global());
+    for (java.util.Map<String, Object> m : maps) {
+      for (String key : m.keySet()) {
+        if (!specs.containsKey(key) && MethodRegistry.parameterNames().contains(key)) {
+          ignored.add(key);
+        }
+      }
+    }
+    return ignored;
+  }
+
   private void check(String key, ParameterSpec.Scope scope, int model) {
     ParameterSpec s = specs.get(key);
+    if (s == null && MethodRegistry.parameterNames().contains(key)) {
+      return; // another method's parameter: ignored, as mergekit does (see ignoredNames)
+    }
     if (s == null) {
       String hint = specs.isEmpty()
           ? " It takes no parameters."

@@ -109,7 +109,9 @@ final class TaskVectorKernel implements TensorKernel {
         long threshold = t.keepThreshold;
         for (int j = 0; j < n; j++) {
           float d = x[from + j] - b[from + j];
-          out[j] = CounterRng.keep(stream, start + j, threshold) ? d : 0f;
+          // keep when the 24-bit draw is below the threshold; a mask, since the draws are random
+          long keep = ((CounterRng.bits(stream, start + j) >>> 40) - threshold) >> 63;
+          out[j] = Float.intBitsToFloat(Float.floatToRawIntBits(d) & (int) keep);
         }
         break;
       }
@@ -134,7 +136,9 @@ final class TaskVectorKernel implements TensorKernel {
     int len = (int) rankLength;
     int stride = (int) rankStride;
     int block = len * stride;
-    long[] packed = new long[len];
+    int[] keys = new int[len];
+    RowRanks ranks = new RowRanks();
+    double spread = t.highProbability - t.lowProbability;
     for (int blockStart = 0; blockStart < n; blockStart += block) {
       for (int inner = 0; inner < stride; inner++) {
         int first = blockStart + inner;
@@ -142,15 +146,14 @@ final class TaskVectorKernel implements TensorKernel {
           int j = first + r * stride;
           float d = x[j] - b[j];
           out[j] = d;
-          packed[r] = ((long) SortableKeys.magnitude(d) << 32) | r;
+          keys[r] = SortableKeys.magnitude(d);
         }
-        Arrays.sort(packed);
+        int[] ascending = ranks.ascending(keys, len);
         for (int rank = 0; rank < len; rank++) {
-          int r = (int) packed[rank];
-          int j = first + r * stride;
+          int j = first + ascending[rank] * stride;
           // A single-element row has no rank spread: it keeps with probability density (mergekit fails).
           double ratio = len == 1 ? 0.5 : (double) rank / (len - 1);
-          double p = t.lowProbability + (t.highProbability - t.lowProbability) * ratio;
+          double p = t.lowProbability + spread * ratio;
           if (!CounterRng.keep(t.streamKey, start + j, CounterRng.keepThreshold(p))) {
             out[j] = 0f;
           }

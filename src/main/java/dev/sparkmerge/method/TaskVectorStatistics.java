@@ -6,6 +6,7 @@ package dev.sparkmerge.method;
  */
 final class TaskVectorStatistics extends Statistics {
   private static final long serialVersionUID = 1L;
+  private static final int TILE = 4096;
 
   private enum Phase {
     SELECT,
@@ -97,19 +98,28 @@ final class TaskVectorStatistics extends Statistics {
   public void accumulate(Chunk chunk) {
     int n = chunk.length;
     if (phase == Phase.SELECT) {
-      int[] keys = Scratch.ints(0, n);
+      // Tiles keep the key buffer in cache between computing and counting.
+      int[] keys = Scratch.ints(0, Math.min(n, TILE));
       for (int i = 0; i < selectors.length; i++) {
         if (selectors[i].length == 0 || allComplete(selectors[i])) {
           continue;
         }
         float[] x = chunk.models[i];
         float[] b = chunk.base;
-        for (int j = 0; j < n; j++) {
-          keys[j] = SortableKeys.magnitude(x[j] - b[j]);
-        }
-        for (TopKSelector s : selectors[i]) {
-          if (!s.isComplete()) {
-            s.accumulate(keys, n, chunk.start);
+        long[] needed = neededRange(selectors[i]);
+        for (int from = 0; from < n; from += TILE) {
+          int len = Math.min(TILE, n - from);
+          long tileStart = chunk.start + from;
+          if (tileStart + len <= needed[0] || tileStart >= needed[1]) {
+            continue; // no selector reads these keys in this pass
+          }
+          for (int j = 0; j < len; j++) {
+            keys[j] = SortableKeys.magnitude(x[from + j] - b[from + j]);
+          }
+          for (TopKSelector s : selectors[i]) {
+            if (!s.isComplete()) {
+              s.accumulate(keys, len, chunk.start + from);
+            }
           }
         }
       }
@@ -129,6 +139,20 @@ final class TaskVectorStatistics extends Statistics {
         kept[i].addAbs(trimmed, n);
       }
     }
+  }
+
+  /** The union of the ranges the model's unfinished selectors read in this pass. */
+  private static long[] neededRange(TopKSelector[] selectors) {
+    long lo = Long.MAX_VALUE;
+    long hi = Long.MIN_VALUE;
+    for (TopKSelector s : selectors) {
+      if (!s.isComplete()) {
+        long[] r = s.neededRange();
+        lo = Math.min(lo, r[0]);
+        hi = Math.max(hi, r[1]);
+      }
+    }
+    return new long[] {lo, hi};
   }
 
   private static boolean allComplete(TopKSelector[] s) {

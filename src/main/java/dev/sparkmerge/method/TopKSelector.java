@@ -96,6 +96,17 @@ public final class TopKSelector implements Serializable {
     return new TopKSelector(this);
   }
 
+  /**
+   * The flat indices [from, to) whose keys the current pass reads: the boundary block in the last
+   * index pass, everything otherwise. Callers may skip computing keys elsewhere.
+   */
+  public long[] neededRange() {
+    if (pass == Pass.INDEX_FINE) {
+      return new long[] {boundaryBlock << blockShift, (boundaryBlock + 1) << blockShift};
+    }
+    return new long[] {0, pass == Pass.DONE ? 0 : numel};
+  }
+
   /** Adds keys[0..n) of the elements at flat indices start, start+1, ... */
   public void accumulate(int[] keys, int n, long start) {
     switch (pass) {
@@ -116,13 +127,17 @@ public final class TopKSelector implements Serializable {
     }
   }
 
+  // COARSE and FINE count into four interleaved copies of each bucket (slot·4 + i mod 4): data
+  // often piles into a few buckets, and consecutive increments of one memory slot form a dependency
+  // chain that costs several cycles each. The copies are folded in finishPass.
+
   private void accumulateCoarse(int[] keys, int n) {
-    long[] c = counts(BUCKETS);
+    long[] c = counts(BUCKETS * 4);
     int or = lowOr;
     int and = lowAnd;
     for (int i = 0; i < n; i++) {
       int key = keys[i];
-      c[(key >>> 16) ^ 0x8000]++;
+      c[(((key >>> 16) ^ 0x8000) << 2) | (i & 3)]++;
       or |= key;
       and &= key;
     }
@@ -131,14 +146,13 @@ public final class TopKSelector implements Serializable {
   }
 
   private void accumulateFine(int[] keys, int n) {
-    // Branch-free and without a shared counter: keys outside the coarse bucket add 0 to the slot of
-    // their low bits (the bucket can hold a large share of a tensor, so a branch mispredicts, and
-    // one spare slot for all misses would chain every increment on one memory location).
-    long[] c = counts(BUCKETS);
+    // Branch-free: keys outside the coarse bucket add 0 (the bucket can hold a large share of a
+    // tensor, so a branch would mispredict).
+    long[] c = counts(BUCKETS * 4);
     int bucket = coarseBucket;
     for (int i = 0; i < n; i++) {
       int key = keys[i];
-      c[key & 0xFFFF] += ((key >>> 16) ^ 0x8000) == bucket ? 1 : 0;
+      c[((key & 0xFFFF) << 2) | (i & 3)] += ((((key >>> 16) ^ 0x8000) ^ bucket) - 1) >>> 31;
     }
   }
 
@@ -153,7 +167,7 @@ public final class TopKSelector implements Serializable {
       int end = (int) Math.min(n, ((block + 1) << blockShift) - start);
       int equal = 0;
       for (int k = i; k < end; k++) {
-        equal += keys[k] == t ? 1 : 0;
+        equal += (int) ((((keys[k] ^ t) & 0xFFFFFFFFL) - 1) >>> 63); // 1 if equal
       }
       c[(int) block] += equal;
       i = end;
@@ -201,6 +215,12 @@ public final class TopKSelector implements Serializable {
   /** Ends the pass on the fully combined partial, moving to the next pass or to DONE. */
   public void finishPass() {
     long[] c = counts == null ? new long[BUCKETS] : counts;
+    if ((pass == Pass.COARSE || pass == Pass.FINE) && counts != null) {
+      c = new long[BUCKETS];
+      for (int b = 0; b < BUCKETS; b++) {
+        c[b] = counts[b << 2] + counts[(b << 2) + 1] + counts[(b << 2) + 2] + counts[(b << 2) + 3];
+      }
+    }
     counts = null;
     switch (pass) {
       case COARSE:

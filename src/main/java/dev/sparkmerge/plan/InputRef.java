@@ -81,17 +81,18 @@ public final class InputRef implements Serializable {
     return n * stored.dtype().byteSize();
   }
 
-  /** Same file, same stored tensor bytes, same used shape. */
+  /** Same file, same stored tensor bytes, same used shape, same LoRA update. */
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof InputRef)) {
-      return false;
-    }
-    InputRef r = (InputRef) o;
-    return file.equals(r.file) && dataStart == r.dataStart
+    return o instanceof InputRef && sameStored((InputRef) o)
+        && java.util.Objects.equals(deltaKey(), ((InputRef) o).deltaKey());
+  }
+
+  /** Reads the same stored values (a LoRA update on top may differ). */
+  public boolean sameStored(InputRef r) {
+    return r != null && file.equals(r.file) && dataStart == r.dataStart
         && stored.name().equals(r.stored.name()) && stored.begin() == r.stored.begin()
-        && stored.end() == r.stored.end() && Arrays.equals(usedShape, r.usedShape)
-        && java.util.Objects.equals(deltaKey(), r.deltaKey());
+        && stored.end() == r.stored.end() && Arrays.equals(usedShape, r.usedShape);
   }
 
   /** Identifies the added update (adapter file, module, scale), or null without one. */
