@@ -1,5 +1,6 @@
 package dev.sparkmerge.engine;
 
+import dev.sparkmerge.config.Constraint;
 import dev.sparkmerge.config.MethodCatalog;
 import dev.sparkmerge.config.MethodRules;
 import dev.sparkmerge.config.ParamRule;
@@ -28,7 +29,31 @@ public final class RegistryCatalog implements MethodCatalog {
     for (ParameterSpec p : m.parameters().specs()) {
       rules.add(toRule(p));
     }
-    return new MethodRules(m.baseModelUse() == MergeMethod.BaseModelUse.REQUIRED, rules);
+    List<Constraint> constraints = new ArrayList<>();
+    if (m.parameters().get("density") != null && m.parameters().get("epsilon") != null) {
+      constraints.add(new DensityEpsilonBounds());
+    }
+    return new MethodRules(m.baseModelUse() == MergeMethod.BaseModelUse.REQUIRED, rules,
+        constraints);
+  }
+
+  /** DELLA: keep probabilities density ± epsilon must lie in (0, 1) unless density is 1. */
+  private static final class DensityEpsilonBounds implements Constraint {
+    @Override
+    public List<String> parameters() {
+      return List.of("density", "epsilon");
+    }
+
+    @Override
+    public String check(java.util.Map<String, Double> values) {
+      double d = values.get("density") == null ? 1.0 : values.get("density");
+      double e = values.get("epsilon") == null ? 0.15 : values.get("epsilon");
+      if (d >= 1 || (d - e > 0 && d + e < 1)) {
+        return null;
+      }
+      return "density " + d + " and epsilon " + e + " put keep probabilities outside (0, 1);"
+          + " choose density in (epsilon, 1 - epsilon) or a smaller epsilon.";
+    }
   }
 
   private static ParamRule toRule(ParameterSpec p) {
@@ -45,7 +70,7 @@ public final class RegistryCatalog implements MethodCatalog {
             false, false, null);
       default:
         return new ParamRule(p.name, perModel, ParamRule.Kind.NUMBER, p.required, p.min, p.max,
-            false, false, null);
+            p.minExclusive, false, null);
     }
   }
 }

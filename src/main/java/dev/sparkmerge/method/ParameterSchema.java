@@ -151,8 +151,9 @@ public final class ParameterSchema implements Serializable {
         } else {
           throw bad(s, v, model, "expected a number");
         }
-        if (Double.isNaN(d) || d < s.min || d > s.max) {
-          throw bad(s, v, model, "allowed range is [" + fmt(s.min) + ", " + fmt(s.max) + "]");
+        if (Double.isNaN(d) || d < s.min || (s.minExclusive && d == s.min) || d > s.max) {
+          throw bad(s, v, model, "allowed range is " + (s.minExclusive ? "(" : "[") + fmt(s.min)
+              + ", " + fmt(s.max) + "]");
         }
         if (s.type == ParameterSpec.Type.INTEGER && d != Math.rint(d)) {
           throw bad(s, v, model, "expected a whole number");

@@ -34,6 +34,8 @@ public final class ParameterSpec implements Serializable {
   public final boolean required;
   public final double min;
   public final double max;
+  /** True when {@link #min} itself is not allowed, as for density in (0, 1]. */
+  public final boolean minExclusive;
   public final List<String> choices;
   /** True for parameters mergekit does not have (documented as extensions). */
   public final boolean extension;
@@ -50,6 +52,23 @@ public final class ParameterSpec implements Serializable {
       List<String> choices,
       boolean extension,
       String description) {
+    this(name, scope, type, defaultValue, required, min, max, false, choices, extension,
+        description);
+  }
+
+  private ParameterSpec(
+      String name,
+      Scope scope,
+      Type type,
+      Object defaultValue,
+      boolean required,
+      double min,
+      double max,
+      boolean minExclusive,
+      List<String> choices,
+      boolean extension,
+      String description) {
+    this.minExclusive = minExclusive;
     this.name = name;
     this.scope = scope;
     this.type = type;
@@ -89,6 +108,12 @@ public final class ParameterSpec implements Serializable {
       String name, String def, List<String> choices, String description) {
     return new ParameterSpec(name, Scope.GLOBAL, Type.CHOICE, def, false, 0, 0,
         List.copyOf(choices), true, description);
+  }
+
+  /** The same parameter with {@link #min} excluded from the allowed range. */
+  public ParameterSpec exclusiveMin() {
+    return new ParameterSpec(name, scope, type, defaultValue, required, min, max, true, choices,
+        extension, description);
   }
 
   @Override

@@ -13,8 +13,8 @@ public final class SlerpMethod implements MergeMethod {
   static final double COLINEAR = 0.9995;
 
   private final ParameterSchema schema = new ParameterSchema("slerp", List.of(
-      ParameterSpec.requiredNumber("t", GLOBAL, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
-          "0 gives the base, 1 the other model")));
+      ParameterSpec.requiredNumber("t", GLOBAL, 0, 1,
+          "0 gives the base, 1 the other model (mergekit does not extrapolate either)")));
 
   @Override
   public String name() {

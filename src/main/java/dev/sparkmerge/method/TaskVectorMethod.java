@@ -23,8 +23,8 @@ public final class TaskVectorMethod implements MergeMethod {
     List<ParameterSpec> specs = new ArrayList<>();
     specs.add(ParameterSpec.requiredNumber("weight", PER_MODEL, -INF, INF,
         "scales the model's task vector"));
-    specs.add(ParameterSpec.number("density", PER_MODEL, 1.0, 0, INF,
-        "fraction of the task vector to keep; >= 1 keeps all"));
+    specs.add(ParameterSpec.number("density", PER_MODEL, 1.0, 0, 1,
+        "fraction of the task vector to keep, in (0, 1]; 1 keeps all").exclusiveMin());
     if (sparsifier == Sparsifier.OUTLIERS) {
       specs.add(ParameterSpec.number("gamma", PER_MODEL, 0.01, 0, 1,
           "fraction of largest magnitudes dropped as outliers"));

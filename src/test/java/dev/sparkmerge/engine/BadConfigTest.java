@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -262,11 +261,6 @@ class BadConfigTest {
    * reported by the config loader before any model is read.
    */
   @Test
-  @Disabled("BUG: RegistryCatalog.toRule copies ParameterSpec ranges (density [0, inf), slerp t"
-      + " unbounded) with no exclusive bounds and MethodRules without DELLA's constraint, so the"
-      + " config loader accepts density 1.5 (the merge runs), density 0 and della's density ±"
-      + " epsilon only fail later in the planner, once per tensor and without file:line, and"
-      + " slerp t: [0, 1.5] merges silently")
   void outOfRangeValuesAreConfigErrorsWithTheirLocation() throws IOException {
     runBad("density-above-one", "merge_method: ties\nbase_model: {BASE}\nmodels:\n"
         + "  - model: {A}\n    parameters: {weight: 1, density: 1.5}\n",
