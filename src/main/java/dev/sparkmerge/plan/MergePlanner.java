@@ -329,7 +329,15 @@ public final class MergePlanner {
     }
     InputRef first = base != null ? base : modelInputs.get(0);
     if (!allFloating(base, modelInputs)) {
-      planRawCopy(out, outName, group, t, first);
+      planRawCopy(out, outName, group, t, first, "is not floating point");
+      return;
+    }
+    if (base == null && separateBase && modelInputs.size() == 1
+        && method.baseModelUse() == MergeMethod.BaseModelUse.REQUIRED) {
+      // A tensor the base lacks and one model adds (a classification head from an adapter's
+      // modules_to_save, a new projection): nothing to merge it with, so it is taken as is.
+      planRawCopy(out, outName, group, t, first, "exists only in "
+          + modelSources.get(0).model().display() + ", not in the base");
       return;
     }
     List<long[]> shapes = new ArrayList<>();
@@ -374,9 +382,13 @@ public final class MergePlanner {
   }
 
   private void planRawCopy(List<TensorPlan> out, String outName, int group, double t,
-      InputRef from) {
-    String w = outName + ": " + from.stored().dtype() + " is not floating point; copied unchanged"
-        + " from " + from.file() + ".";
+      InputRef from, String why) {
+    if (from.deltaKey() != null) {
+      problems.add(outName + ": " + why + " but carries a LoRA update; it cannot be copied as"
+          + " stored.");
+      return;
+    }
+    String w = outName + ": " + why + "; copied unchanged from " + from.file() + ".";
     warnings.add(w);
     out.add(new TensorPlan(outName, from.stored().shape(), from.stored().dtype(), group, t,
         "copy", MethodParameters.empty(0), null, from, List.of(), List.of(), List.of(w)));

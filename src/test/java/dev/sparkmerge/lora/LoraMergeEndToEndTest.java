@@ -186,6 +186,95 @@ class LoraMergeEndToEndTest {
   }
 
   @Test
+  void threeGpt2AdaptersWithDifferentTargetsAlphasAndAHead() throws IOException {
+    Path base = LoraFixtures.zeroBase(tmp.resolve("gpt2-base3"),
+        LoraFixtures.specs(LoraFixtures.gpt2Shapes(""), DType.F32),
+        "{\"model_type\": \"gpt2\", \"n_layer\": 12}");
+    Path jasen = LoraFixtures.model("gpt2-lora-jasencarroll-clm");
+    Path tigrinya = LoraFixtures.model("gpt2-lora-tigrinya-clm");
+    Path anirudh = LoraFixtures.model("gpt2-lora-anirudh-emotion-seqcls");
+    Path cfg = tmp.resolve("gpt2-three.yml");
+    Files.writeString(cfg, "merge_method: task_arithmetic\nbase_model: " + base + "\nmodels:\n"
+        + "  - model: " + base + "+" + jasen + "\n    parameters: {weight: 1.0}\n"
+        + "  - model: " + base + "+" + tigrinya + "\n    parameters: {weight: 0.5}\n"
+        + "  - model: " + base + "+" + anirudh + "\n    parameters: {weight: 0.25}\n");
+    Path out = tmp.resolve("gpt2-three-out");
+    Run run = cli("run", "-q", cfg.toString(), out.toString());
+    assertEquals(0, run.code(), run.err() + run.out());
+    // c_attn: all three (alpha 32/r 8, 32/8, 8/8); attn.c_proj: only tigrinya.
+    String prefix = "base_model.model.transformer.";
+    double[][] j = delta(jasen, prefix + "h.3.attn.c_attn", 768, 2304, true);
+    double[][] g = delta(tigrinya, prefix + "h.3.attn.c_attn", 768, 2304, true);
+    double[][] a = delta(anirudh, prefix + "h.3.attn.c_attn", 768, 2304, true);
+    float[] attn = read(out, "h.3.attn.c_attn.weight");
+    for (int i = 0; i < attn.length; i++) {
+      double want = j[0][i] + 0.5 * g[0][i] + 0.25 * a[0][i];
+      double tol = 10 * 0x1p-24 * (j[1][i] + 0.5 * g[1][i] + 0.25 * a[1][i])
+          + 4 * Math.ulp((float) want);
+      assertEquals(want, attn[i], tol, "h.3.attn.c_attn[" + i + "]");
+    }
+    double[][] p = delta(tigrinya, prefix + "h.3.attn.c_proj", 768, 768, true);
+    float[] proj = read(out, "h.3.attn.c_proj.weight");
+    for (int i = 0; i < proj.length; i++) {
+      assertEquals(0.5 * p[0][i], proj[i], 10 * 0x1p-24 * p[1][i] + Math.ulp((float) p[0][i]),
+          "h.3.attn.c_proj[" + i + "]");
+    }
+    // The classification head only the seqcls adapter has is taken as it is stored there.
+    double[] head = LoraFixtures.rawF32(anirudh.resolve("adapter_model.safetensors"),
+        "base_model.model.score.weight");
+    float[] gotHead = read(out, "score.weight");
+    assertEquals(head.length, gotHead.length);
+    for (int i = 0; i < head.length; i++) {
+      assertEquals((float) head[i], gotHead[i], "score.weight[" + i + "]");
+    }
+  }
+
+  @Test
+  void threeSmolLmAdaptersOnGroupedQueryValueProjections() throws IOException {
+    Path base = LoraFixtures.zeroBase(tmp.resolve("smol-base"),
+        LoraFixtures.specs(LoraFixtures.smolShapes("model."), DType.BF16),
+        "{\"model_type\": \"llama\", \"num_hidden_layers\": 30,"
+            + " \"tie_word_embeddings\": true}");
+    String[] names = {"smollm135m-instruct-lora-medflash-5ep",
+        "smollm135m-instruct-lora-medflash-100ep", "smollm135m-instruct-lora-medflash-100ep-step1000"};
+    double[] weights = {0.5, 0.1, 0.4};
+    StringBuilder yaml = new StringBuilder("merge_method: task_arithmetic\nbase_model: " + base
+        + "\nmodels:\n");
+    for (int k = 0; k < 3; k++) {
+      yaml.append("  - model: ").append(base).append('+').append(LoraFixtures.model(names[k]))
+          .append("\n    parameters: {weight: ").append(weights[k]).append("}\n");
+    }
+    yaml.append("dtype: float32\n");
+    Path cfg = tmp.resolve("smol.yml");
+    Files.writeString(cfg, yaml.toString());
+    Path out = tmp.resolve("smol-out");
+    Run run = cli("run", "-q", cfg.toString(), out.toString());
+    assertEquals(0, run.code(), run.err() + run.out());
+    Object[][] modules = {{"model.layers.29.self_attn.v_proj", 576, 192},
+        {"model.layers.0.self_attn.q_proj", 576, 576}};
+    for (Object[] m : modules) {
+      String module = (String) m[0];
+      int in = (Integer) m[1];
+      int outF = (Integer) m[2];
+      double[] want = new double[in * outF];
+      double[] bound = new double[want.length];
+      for (int k = 0; k < 3; k++) {
+        double[][] d = delta(LoraFixtures.model(names[k]), "base_model.model." + module, in, outF,
+            false);
+        for (int i = 0; i < want.length; i++) {
+          want[i] += weights[k] * d[0][i];
+          bound[i] += weights[k] * d[1][i];
+        }
+      }
+      float[] got = read(out, module + ".weight");
+      for (int i = 0; i < got.length; i++) {
+        assertEquals(want[i], got[i], 20 * 0x1p-24 * bound[i] + 4 * Math.ulp((float) want[i]),
+            module + "[" + i + "]");
+      }
+    }
+  }
+
+  @Test
   void adapterForAnotherArchitectureIsAClearErrorAndNothingIsWritten() throws IOException {
     Path base = LoraFixtures.zeroBase(tmp.resolve("minilm-base2"), LoraFixtures.miniLmSpecs(),
         "{\"model_type\": \"bert\", \"num_hidden_layers\": 6}");
