@@ -8,27 +8,10 @@ import java.util.List;
  * base's. Quantiles are exact over the whole tensor; mergekit samples 10^6 elements at random
  * above that size, which we do not.
  */
-public final class ArceeFusionMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("arcee_fusion", List.of());
-
-  @Override
-  public String name() {
-    return "arcee_fusion";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.REQUIRED;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.CROP_TO_COMMON;
+public final class ArceeFusionMethod extends DeclaredMethod {
+  ArceeFusionMethod() {
+    super("arcee_fusion", BaseModelUse.REQUIRED, ShapeRule.CROP_TO_COMMON,
+        List.of());
   }
 
   @Override

@@ -10,30 +10,14 @@ import java.util.List;
  * the inputs, so the whole iteration runs on coefficients against the exact Gram matrix after one
  * statistics pass, and the merge pass is a fixed linear combination.
  */
-public final class KarcherMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("karcher", List.of(
-      ParameterSpec.integer("max_iter", GLOBAL, 10, 0, 1_000_000, "iterations at most"),
-      ParameterSpec.number("tol", GLOBAL, 1e-5, 0, Double.POSITIVE_INFINITY,
-          "convergence tolerance")));
-
-  @Override
-  public String name() {
-    return "karcher";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.ORDINARY_INPUT;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.STRICT; // mergekit's cropping call has no effect for karcher
+public final class KarcherMethod extends DeclaredMethod {
+  KarcherMethod() {
+    // STRICT: mergekit's cropping call has no effect for karcher.
+    super("karcher", BaseModelUse.ORDINARY_INPUT, ShapeRule.STRICT,
+        List.of(
+          ParameterSpec.integer("max_iter", GLOBAL, 10, 0, 1_000_000, "iterations at most"),
+          ParameterSpec.number("tol", GLOBAL, 1e-5, 0, Double.POSITIVE_INFINITY,
+              "convergence tolerance")));
   }
 
   @Override

@@ -5,30 +5,13 @@ import static dev.sparkmerge.method.ParameterSpec.Scope.PER_MODEL;
 import java.util.List;
 
 /** {@code linear}: y = Σ w_i x_i, divided by Σ w_i when normalize is on (reference §3.1). */
-public final class LinearMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("linear", List.of(
-      ParameterSpec.requiredNumber("weight", PER_MODEL, Double.NEGATIVE_INFINITY,
-          Double.POSITIVE_INFINITY, "the model's weight in the average"),
-      ParameterSpec.flag("normalize", true, "divide by the sum of the weights")));
-
-  @Override
-  public String name() {
-    return "linear";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.ORDINARY_INPUT;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.CROP_TO_COMMON;
+public final class LinearMethod extends DeclaredMethod {
+  LinearMethod() {
+    super("linear", BaseModelUse.ORDINARY_INPUT, ShapeRule.CROP_TO_COMMON,
+        List.of(
+          ParameterSpec.requiredNumber("weight", PER_MODEL, Double.NEGATIVE_INFINITY,
+              Double.POSITIVE_INFINITY, "the model's weight in the average"),
+          ParameterSpec.flag("normalize", true, "divide by the sum of the weights")));
   }
 
   @Override

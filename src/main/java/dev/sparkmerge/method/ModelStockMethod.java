@@ -7,28 +7,11 @@ import java.util.List;
  * the task vectors, y = t·mean(x) + (1−t)·b; with filter_wise one t per row. t is not clamped, as in
  * mergekit and the paper.
  */
-public final class ModelStockMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("model_stock", List.of(
-      ParameterSpec.flag("filter_wise", false, "one interpolation factor per row")));
-
-  @Override
-  public String name() {
-    return "model_stock";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.REQUIRED;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.CROP_TO_COMMON;
+public final class ModelStockMethod extends DeclaredMethod {
+  ModelStockMethod() {
+    super("model_stock", BaseModelUse.REQUIRED, ShapeRule.CROP_TO_COMMON,
+        List.of(
+          ParameterSpec.flag("filter_wise", false, "one interpolation factor per row")));
   }
 
   @Override

@@ -11,32 +11,15 @@ import java.util.List;
  * zero, so the result is (Σ w_i n_i)·m̂ with m = Σ w_i X_i / (n_i + eps): only the Gram matrix of
  * the inputs is needed.
  */
-public final class MultiSlerpMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("multislerp", List.of(
-      ParameterSpec.requiredNumber("weight", PER_MODEL, Double.NEGATIVE_INFINITY,
-          Double.POSITIVE_INFINITY, "the model's weight"),
-      ParameterSpec.flag("normalize_weights", true, "divide weights by their (signed) sum"),
-      ParameterSpec.number("eps", GLOBAL, 1e-8, 0, Double.POSITIVE_INFINITY,
-          "numerical floor for norms")));
-
-  @Override
-  public String name() {
-    return "multislerp";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.OPTIONAL;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.STRICT;
+public final class MultiSlerpMethod extends DeclaredMethod {
+  MultiSlerpMethod() {
+    super("multislerp", BaseModelUse.OPTIONAL, ShapeRule.STRICT,
+        List.of(
+          ParameterSpec.requiredNumber("weight", PER_MODEL, Double.NEGATIVE_INFINITY,
+              Double.POSITIVE_INFINITY, "the model's weight"),
+          ParameterSpec.flag("normalize_weights", true, "divide weights by their (signed) sum"),
+          ParameterSpec.number("eps", GLOBAL, 1e-8, 0, Double.POSITIVE_INFINITY,
+              "numerical floor for norms")));
   }
 
   @Override

@@ -8,29 +8,12 @@ import java.util.List;
  * {@code nearswap} (reference §3.10): where the other model is within t of the base take it, else
  * move toward it by t / |b − x|: ω = clamp(t / max(|b − x|, 1e-6), 0, 1), y = ω·x + (1 − ω)·b.
  */
-public final class NearSwapMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("nearswap", List.of(
-      ParameterSpec.requiredNumber("t", GLOBAL, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
-          "distance below which the other model's value is taken")));
-
-  @Override
-  public String name() {
-    return "nearswap";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.REQUIRED;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.STRICT;
+public final class NearSwapMethod extends DeclaredMethod {
+  NearSwapMethod() {
+    super("nearswap", BaseModelUse.REQUIRED, ShapeRule.STRICT,
+        List.of(
+          ParameterSpec.requiredNumber("t", GLOBAL, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY,
+              "distance below which the other model's value is taken")));
   }
 
   @Override

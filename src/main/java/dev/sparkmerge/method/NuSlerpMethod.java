@@ -10,32 +10,15 @@ import java.util.List;
  * slerps slices along dimension 0 (the columns of a 2-D weight), which is what mergekit's code
  * does, whatever its docs say.
  */
-public final class NuSlerpMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("nuslerp", List.of(
-      ParameterSpec.requiredNumber("weight", PER_MODEL, Double.NEGATIVE_INFINITY,
-          Double.POSITIVE_INFINITY, "relative weight; t = w_B / (w_A + w_B)"),
-      ParameterSpec.flag("nuslerp_flatten", true, "slerp the whole tensor as one vector"),
-      ParameterSpec.flag("nuslerp_row_wise", false,
-          "without flatten: slices along dimension 0 (columns) instead of the last dimension")));
-
-  @Override
-  public String name() {
-    return "nuslerp";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.OPTIONAL;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.CROP_TO_COMMON;
+public final class NuSlerpMethod extends DeclaredMethod {
+  NuSlerpMethod() {
+    super("nuslerp", BaseModelUse.OPTIONAL, ShapeRule.CROP_TO_COMMON,
+        List.of(
+          ParameterSpec.requiredNumber("weight", PER_MODEL, Double.NEGATIVE_INFINITY,
+              Double.POSITIVE_INFINITY, "relative weight; t = w_B / (w_A + w_B)"),
+          ParameterSpec.flag("nuslerp_flatten", true, "slerp the whole tensor as one vector"),
+          ParameterSpec.flag("nuslerp_row_wise", false,
+              "without flatten: slices along dimension 0 (columns) instead of the last dimension")));
   }
 
   @Override

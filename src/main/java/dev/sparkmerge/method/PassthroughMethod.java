@@ -5,29 +5,12 @@ import static dev.sparkmerge.method.ParameterSpec.Scope.PER_MODEL;
 import java.util.List;
 
 /** {@code passthrough}: copies its single input, times the optional per-model scale (reference §3.12). */
-public final class PassthroughMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("passthrough", List.of(
-      ParameterSpec.number("scale", PER_MODEL, null, Double.NEGATIVE_INFINITY,
-          Double.POSITIVE_INFINITY, "multiplies the tensor; unset copies it bit for bit")));
-
-  @Override
-  public String name() {
-    return "passthrough";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.ORDINARY_INPUT;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.STRICT;
+public final class PassthroughMethod extends DeclaredMethod {
+  PassthroughMethod() {
+    super("passthrough", BaseModelUse.ORDINARY_INPUT, ShapeRule.STRICT,
+        List.of(
+          ParameterSpec.number("scale", PER_MODEL, null, Double.NEGATIVE_INFINITY,
+              Double.POSITIVE_INFINITY, "multiplies the tensor; unset copies it bit for bit")));
   }
 
   @Override

@@ -10,14 +10,15 @@ import java.util.List;
  * (ramplus_tl: amplified by λ_i), changes shared by several models are averaged, changes of at most
  * epsilon are dropped. ramplus_tl needs per-model counts over the whole tensor: one statistics pass.
  */
-public final class RamMethod implements MergeMethod {
-  private final String name;
+public final class RamMethod extends DeclaredMethod {
   private final boolean plus;
-  private final ParameterSchema schema;
 
   private RamMethod(boolean plus) {
+    super(plus ? "ramplus_tl" : "ram", BaseModelUse.REQUIRED, ShapeRule.STRICT, specs(plus));
     this.plus = plus;
-    this.name = plus ? "ramplus_tl" : "ram";
+  }
+
+  private static List<ParameterSpec> specs(boolean plus) {
     List<ParameterSpec> specs = new ArrayList<>();
     if (plus) {
       specs.add(ParameterSpec.number("r", GLOBAL, 0.1, Double.NEGATIVE_INFINITY,
@@ -27,7 +28,7 @@ public final class RamMethod implements MergeMethod {
     }
     specs.add(ParameterSpec.number("epsilon", GLOBAL, 1e-5, 0, Double.POSITIVE_INFINITY,
         "changes of at most this magnitude are ignored"));
-    schema = new ParameterSchema(name, specs);
+    return specs;
   }
 
   public static List<MergeMethod> all() {
@@ -35,29 +36,9 @@ public final class RamMethod implements MergeMethod {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.REQUIRED;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.STRICT;
-  }
-
-  @Override
   public TensorKernel bind(TensorSpec spec, MethodParameters params) {
     ParameterValues v = Methods.bindParameters(schema, spec, params);
-    Methods.requireBase(name, spec);
+    Methods.requireBase(name(), spec);
     if (spec.modelCount == 0) {
       return new CopyKernel(CopyKernel.BASE);
     }

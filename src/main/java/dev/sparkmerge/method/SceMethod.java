@@ -9,30 +9,13 @@ import java.util.List;
  * Calculate per-model energies (mean square of the selected task vector), Erase entries whose sign
  * disagrees with the elected sign, then an energy-weighted mean.
  */
-public final class SceMethod implements MergeMethod {
-  private final ParameterSchema schema = new ParameterSchema("sce", List.of(
-      ParameterSpec.number("select_topk", GLOBAL, 1.0, 0, Double.POSITIVE_INFINITY,
-          "fraction of positions (with nonzero variance) kept; >= 1 keeps all"),
-      ParameterSpec.flag("int8_mask", false, "memory option in mergekit; no effect here")));
-
-  @Override
-  public String name() {
-    return "sce";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.REQUIRED;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.STRICT;
+public final class SceMethod extends DeclaredMethod {
+  SceMethod() {
+    super("sce", BaseModelUse.REQUIRED, ShapeRule.STRICT,
+        List.of(
+          ParameterSpec.number("select_topk", GLOBAL, 1.0, 0, Double.POSITIVE_INFINITY,
+              "fraction of positions (with nonzero variance) kept; >= 1 keeps all"),
+          ParameterSpec.flag("int8_mask", false, "memory option in mergekit; no effect here")));
   }
 
   @Override

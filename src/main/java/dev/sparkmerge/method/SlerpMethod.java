@@ -9,31 +9,14 @@ import java.util.List;
  * (t = 1) along the angle between the whole flattened tensors, applied to the unnormalized
  * tensors; plain lerp when |cos θ| &gt; 0.9995.
  */
-public final class SlerpMethod implements MergeMethod {
+public final class SlerpMethod extends DeclaredMethod {
   static final double COLINEAR = 0.9995;
 
-  private final ParameterSchema schema = new ParameterSchema("slerp", List.of(
-      ParameterSpec.requiredNumber("t", GLOBAL, 0, 1,
-          "0 gives the base, 1 the other model (mergekit does not extrapolate either)")));
-
-  @Override
-  public String name() {
-    return "slerp";
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.REQUIRED;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.CROP_TO_COMMON;
+  SlerpMethod() {
+    super("slerp", BaseModelUse.REQUIRED, ShapeRule.CROP_TO_COMMON,
+        List.of(
+          ParameterSpec.requiredNumber("t", GLOBAL, 0, 1,
+              "0 gives the base, 1 the other model (mergekit does not extrapolate either)")));
   }
 
   @Override

@@ -7,19 +7,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The eight task-vector methods of reference/mergekit.md §3.6, one instance per variant. */
-public final class TaskVectorMethod implements MergeMethod {
+public final class TaskVectorMethod extends DeclaredMethod {
   private static final double INF = Double.POSITIVE_INFINITY;
 
-  private final String name;
   private final Sparsifier sparsifier;
   private final Consensus consensus;
-  private final ParameterSchema schema;
 
   private TaskVectorMethod(String name, Sparsifier sparsifier, boolean signConsensus,
       boolean normalize, boolean rescale) {
-    this.name = name;
+    super(name, BaseModelUse.REQUIRED, ShapeRule.CROP_TO_BASE_OR_SKIP,
+        specs(sparsifier, signConsensus, normalize, rescale));
     this.sparsifier = sparsifier;
     this.consensus = signConsensus ? Consensus.SUM : Consensus.NONE;
+  }
+
+  private static List<ParameterSpec> specs(Sparsifier sparsifier, boolean signConsensus,
+      boolean normalize, boolean rescale) {
     List<ParameterSpec> specs = new ArrayList<>();
     specs.add(ParameterSpec.requiredNumber("weight", PER_MODEL, -INF, INF,
         "scales the model's task vector"));
@@ -45,7 +48,7 @@ public final class TaskVectorMethod implements MergeMethod {
       specs.add(ParameterSpec.choice("consensus_method", "sum", List.of("sum", "count"),
           "extension: sign election by weighted sum (mergekit) or by count of signs (PEFT)"));
     }
-    this.schema = new ParameterSchema(name, specs);
+    return specs;
   }
 
   public static List<MergeMethod> all() {
@@ -61,28 +64,8 @@ public final class TaskVectorMethod implements MergeMethod {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public ParameterSchema parameters() {
-    return schema;
-  }
-
-  @Override
-  public BaseModelUse baseModelUse() {
-    return BaseModelUse.REQUIRED;
-  }
-
-  @Override
-  public ShapeRule shapeRule() {
-    return ShapeRule.CROP_TO_BASE_OR_SKIP;
-  }
-
-  @Override
   public TensorKernel bind(TensorSpec spec, MethodParameters params) {
-    Methods.requireBase(name, spec);
+    Methods.requireBase(name(), spec);
     ParameterValues v = Methods.bindParameters(schema, spec, params);
     if (spec.modelCount == 0) {
       return new CopyKernel(CopyKernel.BASE);
@@ -113,7 +96,7 @@ public final class TaskVectorMethod implements MergeMethod {
     long keep = (long) Math.floor(density * n);
     if (density <= 0 || (keep == 0 && (sparsifier == Sparsifier.MAGNITUDE
         || sparsifier == Sparsifier.OUTLIERS))) {
-      throw new MergeException("merge method '" + name + "': density " + density + " of model "
+      throw new MergeException("merge method '" + name() + "': density " + density + " of model "
           + i + " keeps floor(" + density + " × " + n + ") = 0 elements of tensor " + spec.name
           + ", which would drop its whole task vector. Use a density of at least "
           + (density <= 0 ? "a positive value" : String.format("%.3g", 1.0 / n))
@@ -138,7 +121,7 @@ public final class TaskVectorMethod implements MergeMethod {
       case RANK_PROBABILITY: {
         double epsilon = v.number("epsilon", i);
         if (!(density - epsilon > 0) || !(density + epsilon < 1)) {
-          throw new MergeException("merge method '" + name + "': model " + i + " has density "
+          throw new MergeException("merge method '" + name() + "': model " + i + " has density "
               + density + " and epsilon " + epsilon + ", but density ± epsilon must lie strictly "
               + "between 0 and 1. Lower epsilon (it defaults to 0.15) or move density toward 0.5.");
         }
