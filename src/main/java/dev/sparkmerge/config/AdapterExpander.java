@@ -43,11 +43,11 @@ final class AdapterExpander {
       return root;
     }
     MappingNode map = (MappingNode) root;
-    NodeTuple block = find(map, ADAPTERS);
+    NodeTuple block = YamlNodes.find(map, ADAPTERS);
     if (block == null) {
       return root;
     }
-    NodeTuple base = find(map, "base_model");
+    NodeTuple base = YamlNodes.find(map, "base_model");
     if (base == null || !(base.getValueNode() instanceof ScalarNode)) {
       problems.add(block.getKeyNode(), ADAPTERS, "adapters are applied to 'base_model', which is"
           + " missing; add 'base_model: <the adapters' base model>'.");
@@ -88,7 +88,7 @@ final class AdapterExpander {
       }
     }
     List<NodeTuple> top = new ArrayList<>();
-    NodeTuple models = find(map, "models");
+    NodeTuple models = YamlNodes.find(map, "models");
     List<Node> allModels = new ArrayList<>();
     if (models != null && models.getValueNode() instanceof SequenceNode) {
       allModels.addAll(((SequenceNode) models.getValueNode()).getValue());
@@ -101,7 +101,7 @@ final class AdapterExpander {
       top.add(t);
     }
     Node at = block.getKeyNode();
-    top.add(new NodeTuple(scalar("models", at), new SequenceNode(Tag.SEQ, true, allModels,
+    top.add(new NodeTuple(YamlNodes.scalar("models", at), new SequenceNode(Tag.SEQ, true, allModels,
         at.getStartMark(), at.getEndMark(), DumperOptions.FlowStyle.BLOCK)));
     return new MappingNode(Tag.MAP, true, top, map.getStartMark(), map.getEndMark(),
         DumperOptions.FlowStyle.BLOCK);
@@ -159,9 +159,9 @@ final class AdapterExpander {
       }
     }
     List<NodeTuple> fields = new ArrayList<>();
-    fields.add(new NodeTuple(scalar("model", at), scalar(ref, at)));
+    fields.add(new NodeTuple(YamlNodes.scalar("model", at), YamlNodes.scalar(ref, at)));
     if (!params.isEmpty()) {
-      fields.add(new NodeTuple(scalar("parameters", at), new MappingNode(Tag.MAP, true,
+      fields.add(new NodeTuple(YamlNodes.scalar("parameters", at), new MappingNode(Tag.MAP, true,
           new ArrayList<>(params.values()), at.getStartMark(), at.getEndMark(),
           DumperOptions.FlowStyle.BLOCK)));
     }
@@ -185,20 +185,5 @@ final class AdapterExpander {
       problems.add(node, path, "expected a path, a glob, or a list of them.");
     }
     return out;
-  }
-
-  private static ScalarNode scalar(String text, Node at) {
-    return new ScalarNode(Tag.STR, text, at.getStartMark(), at.getEndMark(),
-        DumperOptions.ScalarStyle.PLAIN);
-  }
-
-  private static NodeTuple find(MappingNode root, String key) {
-    for (NodeTuple t : root.getValue()) {
-      if (t.getKeyNode() instanceof ScalarNode
-          && key.equals(((ScalarNode) t.getKeyNode()).getValue())) {
-        return t;
-      }
-    }
-    return null;
   }
 }

@@ -28,12 +28,12 @@ final class BakeExpander {
       return null;
     }
     MappingNode map = (MappingNode) root;
-    NodeTuple output = find(map, "output");
+    NodeTuple output = YamlNodes.find(map, "output");
     if (output == null || !(output.getValueNode() instanceof ScalarNode)
         || !((ScalarNode) output.getValueNode()).getValue().equals("bake")) {
       return null;
     }
-    NodeTuple models = find(map, "models");
+    NodeTuple models = YamlNodes.find(map, "models");
     if (models == null || !(models.getValueNode() instanceof SequenceNode)) {
       problems.add(output.getValueNode(), "output", "'output: bake' applies each adapter of"
           + " 'models:' (or 'adapters:') to the base; none are listed.");
@@ -70,12 +70,12 @@ final class BakeExpander {
         continue;
       }
       if (key.equals("merge_method")) {
-        top.add(new NodeTuple(t.getKeyNode(), scalar("task_arithmetic", t.getValueNode())));
+        top.add(new NodeTuple(t.getKeyNode(), YamlNodes.scalar("task_arithmetic", t.getValueNode())));
       } else if (t == models) {
         MappingNode one = new MappingNode(Tag.MAP, true, List.of(
-            new NodeTuple(scalar("model", entry), scalar(modelOf(entry), entry)),
-            new NodeTuple(scalar("parameters", entry), new MappingNode(Tag.MAP, true,
-                List.of(new NodeTuple(scalar("weight", entry), scalar("1.0", entry))),
+            new NodeTuple(YamlNodes.scalar("model", entry), YamlNodes.scalar(modelOf(entry), entry)),
+            new NodeTuple(YamlNodes.scalar("parameters", entry), new MappingNode(Tag.MAP, true,
+                List.of(new NodeTuple(YamlNodes.scalar("weight", entry), YamlNodes.scalar("1.0", entry))),
                 entry.getStartMark(), entry.getEndMark(), DumperOptions.FlowStyle.FLOW))),
             entry.getStartMark(), entry.getEndMark(), DumperOptions.FlowStyle.BLOCK);
         top.add(new NodeTuple(t.getKeyNode(), new SequenceNode(Tag.SEQ, true, List.of(one),
@@ -91,24 +91,9 @@ final class BakeExpander {
 
   private static String modelOf(Node entry) {
     if (entry instanceof MappingNode) {
-      NodeTuple m = find((MappingNode) entry, "model");
+      NodeTuple m = YamlNodes.find((MappingNode) entry, "model");
       if (m != null && m.getValueNode() instanceof ScalarNode) {
         return ((ScalarNode) m.getValueNode()).getValue();
-      }
-    }
-    return null;
-  }
-
-  private static ScalarNode scalar(String text, Node at) {
-    return new ScalarNode(Tag.STR, text, at.getStartMark(), at.getEndMark(),
-        DumperOptions.ScalarStyle.PLAIN);
-  }
-
-  private static NodeTuple find(MappingNode root, String key) {
-    for (NodeTuple t : root.getValue()) {
-      if (t.getKeyNode() instanceof ScalarNode
-          && key.equals(((ScalarNode) t.getKeyNode()).getValue())) {
-        return t;
       }
     }
     return null;

@@ -39,7 +39,7 @@ final class GridExpander {
 
   /** Null when the document has no grid; otherwise the candidates (problems reported). */
   static List<Expanded> expand(MappingNode root, Problems problems) {
-    NodeTuple grid = find(root, GRID);
+    NodeTuple grid = YamlNodes.find(root, GRID);
     if (grid == null) {
       return null;
     }
@@ -125,7 +125,7 @@ final class GridExpander {
       }
     }
     if (!hasParameters && !params.isEmpty()) {
-      top.add(new NodeTuple(scalar("parameters", grid.getKeyNode()),
+      top.add(new NodeTuple(YamlNodes.scalar("parameters", grid.getKeyNode()),
           withValues(new MappingNode(Tag.MAP, true, new ArrayList<NodeTuple>(), grid.getKeyNode()
               .getStartMark(), grid.getKeyNode().getEndMark(), DumperOptions.FlowStyle.BLOCK),
               params)));
@@ -143,23 +143,8 @@ final class GridExpander {
         entries.add(t);
       }
     }
-    values.forEach((k, v) -> entries.add(new NodeTuple(scalar(k, v), v)));
+    values.forEach((k, v) -> entries.add(new NodeTuple(YamlNodes.scalar(k, v), v)));
     return new MappingNode(Tag.MAP, true, entries, params.getStartMark(), params.getEndMark(),
         DumperOptions.FlowStyle.BLOCK);
-  }
-
-  private static ScalarNode scalar(String text, Node at) {
-    return new ScalarNode(Tag.STR, text, at.getStartMark(), at.getEndMark(),
-        DumperOptions.ScalarStyle.PLAIN);
-  }
-
-  private static NodeTuple find(MappingNode root, String key) {
-    for (NodeTuple t : root.getValue()) {
-      if (t.getKeyNode() instanceof ScalarNode
-          && key.equals(((ScalarNode) t.getKeyNode()).getValue())) {
-        return t;
-      }
-    }
-    return null;
   }
 }
