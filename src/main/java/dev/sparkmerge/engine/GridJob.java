@@ -89,7 +89,7 @@ public final class GridJob {
         }
       }
     }
-    rootDir.create();
+    rootDir.createRoot();
     rootDir.writeText(new Path(root, CANDIDATES), candidatesJson(fs, root, candidates, status,
         error));
     int complete = 0;

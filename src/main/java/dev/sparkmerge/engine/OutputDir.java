@@ -56,6 +56,16 @@ final class OutputDir {
     }
   }
 
+  /** Creates the directory itself (for a grid's root, which holds no shards). */
+  void createRoot() {
+    try {
+      fileSystem().mkdirs(root);
+    } catch (IOException e) {
+      throw new CheckpointException(root + ": cannot create the output directory: "
+          + e.getMessage(), e);
+    }
+  }
+
   void create() {
     try {
       fileSystem().mkdirs(new Path(root, MANIFESTS));
