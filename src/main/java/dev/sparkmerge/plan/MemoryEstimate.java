@@ -10,8 +10,8 @@ import dev.sparkmerge.method.TensorKernel;
 public final class MemoryEstimate {
   /** SafetensorsWriter's encode buffer plus ShardWriter's raw-copy buffer. */
   private static final long FIXED_BUFFERS = (1L << 20) + (8L << 20);
-  /** Two 65,536-bin long histograms per model for exact top-k (coarse and refine passes). */
-  private static final long HISTOGRAMS_PER_MODEL = 2L * 65_536 * 8;
+  /** What an exact top-k selector holds per model during its histogram passes (2 MiB). */
+  private static final long HISTOGRAMS_PER_MODEL = 2L << 20;
 
   private MemoryEstimate() {}
 
