@@ -1,9 +1,11 @@
 package dev.sparkmerge.cli;
 
 import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.config.GridCandidate;
 import dev.sparkmerge.plan.InputRef;
 import dev.sparkmerge.plan.MemoryEstimate;
 import dev.sparkmerge.plan.MergePlan;
+import dev.sparkmerge.plan.MergePlanner;
 import dev.sparkmerge.plan.PlanOptions;
 import dev.sparkmerge.plan.ShardPlan;
 import dev.sparkmerge.plan.TensorPlan;
@@ -49,7 +51,30 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
-    MergePlan plan = JobLoading.plan(new CheckpointFs(HadoopConf.from(sparkConf)), config, options);
+    CheckpointFs fs = new CheckpointFs(HadoopConf.from(sparkConf));
+    List<GridCandidate> candidates = JobLoading.loadCandidates(fs, config);
+    if (candidates.get(0).spec().output().isAdapter()) {
+      out.println("output: one PEFT adapter (" + candidates.get(0).spec().output().combination()
+          + ") combining " + (candidates.get(0).spec().slices().get(0).sources().size() - 1)
+          + " adapter(s); factors only, no model is read.");
+      out.flush();
+      return 0;
+    }
+    if (JobLoading.isGrid(candidates)) {
+      List<MergePlan> plans = JobLoading.planAll(fs, candidates, options);
+      for (int i = 0; i < plans.size(); i++) {
+        MergePlan p = plans.get(i);
+        out.println(String.format("candidate %-36s %s: %d tensors in %d shard(s), write %s",
+            candidates.get(i).id(), p.job().mergeMethod(), p.tensors().size(),
+            p.shards().size(), InspectReport.humanBytes(p.bytesWritten())));
+      }
+      out.println(candidates.size() + " candidate(s); inputs shared by candidates are read once;"
+          + " memory per task: about " + InspectReport.humanBytes(
+              MemoryEstimate.perTask(plans.get(0)) * candidates.size()));
+      out.flush();
+      return 0;
+    }
+    MergePlan plan = MergePlanner.plan(candidates.get(0).spec(), fs, options);
     out.println("merge_method: " + plan.job().mergeMethod());
     out.println("inputs: " + String.join(", ", plan.inputModels()));
     out.println("config/tokenizer donor: " + plan.donor());
