@@ -4,6 +4,8 @@ import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.checkpoint.SafetensorsException;
 import dev.sparkmerge.checkpoint.SafetensorsFile;
 import dev.sparkmerge.checkpoint.TensorInfo;
+import dev.sparkmerge.lora.DoraMerge;
+import dev.sparkmerge.lora.DoraNorms;
 import dev.sparkmerge.lora.LoraBiasDelta;
 import dev.sparkmerge.lora.LoraBiasTarget;
 import dev.sparkmerge.lora.LoraDelta;
@@ -25,6 +27,8 @@ final class InputFiles implements Closeable {
   private final Map<String, SafetensorsFile> open = new HashMap<>();
   private final Map<String, LoraDelta> loraDeltas = new HashMap<>();
   private final Map<String, LoraBiasDelta> biasDeltas = new HashMap<>();
+  private final Map<String, DoraMerge> doras = new HashMap<>();
+  private final Map<String, float[]> doraFactors = new HashMap<>();
   private ByteBuffer scratch;
 
   InputFiles(CheckpointFs fs) {
@@ -65,7 +69,9 @@ final class InputFiles implements Closeable {
 
   /** Adds the input's LoRA update (if any) to values laid out as {@link #readFloats} does. */
   void addUpdate(InputRef in, long start, int count, float[] dst) {
-    if (in.lora() != null) {
+    if (in.lora() != null && in.lora().dora()) {
+      applyDora(in, start, count, dst);
+    } else if (in.lora() != null) {
       LoraDelta lora = loraDelta(in.lora());
       forEachSegment(in, start, count, (storedStart, off, n) ->
           lora.addTo(storedStart, n, dst, off));
@@ -103,6 +109,32 @@ final class InputFiles implements Closeable {
     }
   }
 
+  /**
+   * DoRA (reference/peft-lora.md §3.4): W' = (m / ‖W + ΔW‖ per output feature) · (W + ΔW). The
+   * norms need the whole tensor, so the first chunk of a DoRA input streams the stored tensor once
+   * (bounded chunks) to compute the factors, which later chunks reuse.
+   */
+  private void applyDora(InputRef in, long start, int count, float[] dst) {
+    if (in.isCropped()) {
+      throw new SafetensorsException(SafetensorsException.Kind.READ_FAILED, in.file(),
+          in.stored().name(), "a DoRA update on a cropped embedding is not supported.");
+    }
+    String key = in.lora().adapterFile() + "#" + in.lora().modulePath();
+    DoraMerge dora = doras.computeIfAbsent(key, k -> DoraMerge.load(in.lora(), fs));
+    float[] factors = doraFactors.computeIfAbsent(key, k -> {
+      DoraNorms norms = dora.newNorms();
+      long numel = in.stored().numel();
+      float[] buf = new float[(int) Math.min(numel, 1 << 20)];
+      for (long s = 0; s < numel; s += buf.length) {
+        int n = (int) Math.min(buf.length, numel - s);
+        readStored(in, s, n, buf);
+        dora.accumulate(s, n, buf, norms);
+      }
+      return dora.factors(norms);
+    });
+    dora.merge(start, count, dst, factors);
+  }
+
   /** The task's ΔW generator for a LoRA module: factors loaded once, then reused per chunk. */
   private LoraDelta loraDelta(LoraTarget t) {
     return loraDeltas.computeIfAbsent(t.adapterFile() + "#" + t.modulePath(),
@@ -127,5 +159,7 @@ final class InputFiles implements Closeable {
     open.clear();
     loraDeltas.clear();
     biasDeltas.clear();
+    doras.clear();
+    doraFactors.clear();
   }
 }

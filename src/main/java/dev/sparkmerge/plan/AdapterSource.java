@@ -37,11 +37,6 @@ final class AdapterSource extends SourceModel {
     }
     LoraTarget lora = mapping.targets().get(name);
     LoraBiasTarget bias = mapping.biasTargets().get(name);
-    if (lora != null && lora.dora()) {
-      throw new PlanException(label() + ": module " + lora.modulePath() + " is a DoRA module;"
-          + " merging DoRA adapters into other merges is not supported yet. Merge it into the"
-          + " base first (PEFT merge_and_unload) and use the result as a model.");
-    }
     return new InputRef(loc.file(), loc.dataStart(), loc.info(), loc.info().shape(), lora, bias);
   }
 }
