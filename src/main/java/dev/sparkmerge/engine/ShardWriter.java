@@ -16,10 +16,12 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Writes one output shard (runs inside a Spark task, or directly in tests) — or the same shard of
- * several merges that read the same inputs, reading each input chunk once for all of them. For
- * each tensor in file order, takes the kernel's whole-tensor statistics from the statistics stage or, for tensors it
- * left to the task, computes them by streaming the inputs chunk by chunk (one read per pass), then
- * streams the merge pass: read every input's chunk, merge, encode, append. Memory is bounded by the chunk size times the number of inputs, whatever the tensor size.
+ * several merges that read the same stored inputs (grid candidates, baked adapters), reading each
+ * input chunk once for all of them. For each tensor in file order it takes the kernel's
+ * whole-tensor statistics from the statistics stage or, for tensors left to the task, computes
+ * them by streaming the inputs chunk by chunk (one read per pass), then streams the merge pass:
+ * read every input's chunk, merge, encode, append. Memory is bounded by the chunk size times the
+ * number of inputs, whatever the tensor size.
  */
 final class ShardWriter {
   private static final int COPY_BUFFER_BYTES = 8 << 20;
@@ -55,11 +57,12 @@ final class ShardWriter {
   }
 
   /**
-   * Writes the same shard of several merges whose tensors read the same inputs (grid candidates):
-   * every input chunk is read once and feeds every output.
+   * Writes the same shard of several merges whose tensors read the same stored inputs (grid
+   * candidates; baked adapters, whose LoRA updates differ): every input chunk is read once and
+   * feeds every output.
    *
    * @throws IllegalArgumentException if the shards do not hold the same tensors, in the same
-   *     order, from the same inputs
+   *     order, from the same stored inputs
    */
   List<ShardResult> write(List<ShardPlan> shards, List<Path> targets) {
     requireSameInputs(shards);
