@@ -99,8 +99,11 @@ final class BenchShape {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "%s (%.2f B params: vocab %d, hidden %d, intermediate %d,"
-        + " %d layers, %d/%d heads)", name, parameters() / 1e9, vocab, hidden, intermediate,
-        layers, heads, kvHeads);
+    long p = parameters();
+    String size = p >= 100_000_000 ? String.format(Locale.ROOT, "%.2f B", p / 1e9)
+        : String.format(Locale.ROOT, "%.2f M", p / 1e6);
+    return String.format(Locale.ROOT, "%s (%s params: vocab %d, hidden %d, intermediate %d,"
+        + " %d layers, %d/%d heads)", name, size, vocab, hidden, intermediate, layers, heads,
+        kvHeads);
   }
 }

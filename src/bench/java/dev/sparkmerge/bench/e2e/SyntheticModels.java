@@ -64,7 +64,7 @@ final class SyntheticModels {
    */
   static List<Path> ensure(Path dir, BenchShape shape, int fineTunes, long maxShardBytes,
       int threads) throws Exception {
-    Path shapeDir = dir.resolve(shape.name);
+    Path shapeDir = dir.toAbsolutePath().resolve(shape.name);
     Files.createDirectories(shapeDir);
     String signature = shape.signature() + " shard=" + maxShardBytes;
     List<Path> models = new ArrayList<>();
