@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
@@ -68,21 +66,8 @@ class HdfsCheckpointTest {
   @BeforeAll
   static void startCluster() throws Exception {
     baseDir = new File(buildDir(), "minidfs-" + UUID.randomUUID());
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.getAbsolutePath());
-    conf.setLong("dfs.blocksize", BLOCK);
-    conf.setLong("dfs.namenode.fs-limits.min-block-size", 4096);
-    conf.setInt("dfs.replication", 1);
-    for (String key : new String[] {"dfs.namenode.http-address", "dfs.namenode.https-address",
-        "dfs.datanode.address", "dfs.datanode.http.address", "dfs.datanode.https.address",
-        "dfs.datanode.ipc.address"}) {
-      conf.set(key, "127.0.0.1:0");
-    }
-    cluster = new MiniDFSCluster.Builder(conf, baseDir).numDataNodes(1).build();
-    cluster.waitActive();
+    cluster = dev.sparkmerge.testutil.MiniDfs.start(baseDir, BLOCK);
     dfs = cluster.getFileSystem();
-    assertTrue(InetAddress.getByName(cluster.getURI().getHost()).isLoopbackAddress(),
-        "NameNode must be on loopback: " + cluster.getURI());
     cfs = new CheckpointFs(cluster.getConfiguration(0));
     sharded = new Path(cluster.getURI().toString() + "/models/sharded");
     shardedModel().writeTo(cfs, sharded);
