@@ -15,10 +15,7 @@ public final class DoraNorms implements Serializable {
   private final ExactSum[] sums;
 
   DoraNorms(int channels) {
-    sums = new ExactSum[channels];
-    for (int i = 0; i < channels; i++) {
-      sums[i] = new ExactSum();
-    }
+    sums = ExactSum.zeros(channels);
   }
 
   void addSquare(int channel, float v) {

@@ -134,10 +134,7 @@ public final class ArceeFusionMethod extends DeclaredMethod {
 
     private ExactSum[] row(int r, int width) {
       if (rowSums[r] == null) {
-        rowSums[r] = new ExactSum[width];
-        for (int i = 0; i < width; i++) {
-          rowSums[r][i] = new ExactSum();
-        }
+        rowSums[r] = ExactSum.zeros(width);
       }
       return rowSums[r];
     }

@@ -15,6 +15,15 @@ import java.math.BigInteger;
  */
 public final class ExactSum implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** {@code n} sums, each zero. */
+  public static ExactSum[] zeros(int n) {
+    ExactSum[] a = new ExactSum[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new ExactSum();
+    }
+    return a;
+  }
   private static final long CARRY_AFTER = 1L << 37;
   /** Smallest position anything can land on: the product of two subnormal units, 2^-298. */
   private static final int MIN_POS = -298;

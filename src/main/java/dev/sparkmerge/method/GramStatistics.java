@@ -82,10 +82,7 @@ final class GramStatistics extends Statistics {
   private ExactSum[] group(int g) {
     ExactSum[] sums = partial[g];
     if (sums == null) {
-      sums = new ExactSum[pairs()];
-      for (int p = 0; p < sums.length; p++) {
-        sums[p] = new ExactSum();
-      }
+      sums = ExactSum.zeros(pairs());
       partial[g] = sums;
     }
     return sums;

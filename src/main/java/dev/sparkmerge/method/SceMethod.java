@@ -137,7 +137,7 @@ public final class SceMethod extends DeclaredMethod {
       this.kernel = kernel;
       phase = kernel.selects() ? Phase.COUNT : Phase.ENERGY;
       if (phase == Phase.ENERGY) {
-        squares = fresh(kernel.models);
+        squares = ExactSum.zeros(kernel.models);
       }
     }
 
@@ -148,16 +148,8 @@ public final class SceMethod extends DeclaredMethod {
           : phase == Phase.SELECT ? s.selector.newPartial() : s.selector;
       energies = s.energies;
       if (phase == Phase.ENERGY) {
-        squares = fresh(kernel.models);
+        squares = ExactSum.zeros(kernel.models);
       }
-    }
-
-    private static ExactSum[] fresh(int n) {
-      ExactSum[] a = new ExactSum[n];
-      for (int i = 0; i < n; i++) {
-        a[i] = new ExactSum();
-      }
-      return a;
     }
 
     @Override
@@ -260,7 +252,7 @@ public final class SceMethod extends DeclaredMethod {
           break;
       }
       if (phase == Phase.ENERGY && squares == null) {
-        squares = fresh(kernel.models);
+        squares = ExactSum.zeros(kernel.models);
       }
       return this;
     }

@@ -57,8 +57,8 @@ final class TaskVectorStatistics extends Statistics {
       }
     }
     if (phase == Phase.L1) {
-      full = fresh(selectors.length);
-      kept = fresh(selectors.length);
+      full = ExactSum.zeros(selectors.length);
+      kept = ExactSum.zeros(selectors.length);
     }
   }
 
@@ -69,19 +69,11 @@ final class TaskVectorStatistics extends Statistics {
     }
     if (any) {
       phase = Phase.L1;
-      full = fresh(selectors.length);
-      kept = fresh(selectors.length);
+      full = ExactSum.zeros(selectors.length);
+      kept = ExactSum.zeros(selectors.length);
     } else {
       phase = Phase.DONE;
     }
-  }
-
-  private static ExactSum[] fresh(int n) {
-    ExactSum[] a = new ExactSum[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = new ExactSum();
-    }
-    return a;
   }
 
   @Override
