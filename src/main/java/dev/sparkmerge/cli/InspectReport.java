@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkmerge.checkpoint.AdapterConfig;
+import dev.sparkmerge.checkpoint.ByteSizes;
 import dev.sparkmerge.checkpoint.HfModel;
 import dev.sparkmerge.checkpoint.LayerNames;
 import dev.sparkmerge.checkpoint.LoraModule;
@@ -194,13 +195,13 @@ final class InspectReport {
     JsonNode totals = r.get("totals");
     out.println("totals: " + totals.get("tensors").asLong() + " tensors, "
         + String.format("%,d", totals.get("parameters").asLong()) + " parameters, "
-        + humanBytes(totals.get("bytes").asLong()));
+        + ByteSizes.human(totals.get("bytes").asLong()));
     for (Iterator<Map.Entry<String, JsonNode>> it = totals.get("by_dtype").fields();
         it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       out.println(String.format("  %-6s %6d tensors %,16d parameters %12s", e.getKey(),
           e.getValue().get("tensors").asLong(), e.getValue().get("parameters").asLong(),
-          humanBytes(e.getValue().get("bytes").asLong())));
+          ByteSizes.human(e.getValue().get("bytes").asLong())));
     }
     JsonNode modules = r.get("modules");
     if (modules != null && modules.size() > 0) {
@@ -226,7 +227,7 @@ final class InspectReport {
         }
         shape.append(']');
         out.println(String.format("  %-" + width + "s  %-7s %-18s %12s%s", t.get("name").asText(),
-            t.get("dtype").asText(), shape, humanBytes(t.get("bytes").asLong()),
+            t.get("dtype").asText(), shape, ByteSizes.human(t.get("bytes").asLong()),
             t.has("shard") ? "  " + t.get("shard").asText() : ""));
       }
     }
@@ -252,19 +253,5 @@ final class InspectReport {
 
   private static String trim(double d) {
     return d == Math.rint(d) ? String.valueOf((long) d) : String.format("%.6g", d);
-  }
-
-  static String humanBytes(long b) {
-    if (b < 1024) {
-      return b + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-    double v = b;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format("%.1f %s", v, units[u]);
   }
 }

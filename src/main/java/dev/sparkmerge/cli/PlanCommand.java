@@ -1,5 +1,6 @@
 package dev.sparkmerge.cli;
 
+import dev.sparkmerge.checkpoint.ByteSizes;
 import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.config.GridCandidate;
 import dev.sparkmerge.plan.InputRef;
@@ -66,10 +67,10 @@ final class PlanCommand implements Callable<Integer> {
         MergePlan p = plans.get(i);
         out.println(String.format("candidate %-36s %s: %d tensors in %d shard(s), write %s",
             candidates.get(i).id(), p.job().mergeMethod(), p.tensors().size(),
-            p.shards().size(), InspectReport.humanBytes(p.bytesWritten())));
+            p.shards().size(), ByteSizes.human(p.bytesWritten())));
       }
       out.println(candidates.size() + " candidate(s); inputs shared by candidates are read once;"
-          + " memory per task: about " + InspectReport.humanBytes(
+          + " memory per task: about " + ByteSizes.human(
               MemoryEstimate.perTask(plans.get(0)) * candidates.size()));
       out.flush();
       return 0;
@@ -82,7 +83,7 @@ final class PlanCommand implements Callable<Integer> {
         + " shard(s)");
     for (ShardPlan s : plan.shards()) {
       out.println(String.format("  %-36s %5d tensors %12s", s.fileName(), s.tensors().size(),
-          InspectReport.humanBytes(s.fileLength())));
+          ByteSizes.human(s.fileLength())));
     }
     long statsTensors = 0;
     long statsBytes = 0;
@@ -92,12 +93,12 @@ final class PlanCommand implements Callable<Integer> {
         statsBytes += t.bytesRead();
       }
     }
-    out.println("read: " + InspectReport.humanBytes(plan.bytesRead()) + "; write: "
-        + InspectReport.humanBytes(plan.bytesWritten()));
+    out.println("read: " + ByteSizes.human(plan.bytesRead()) + "; write: "
+        + ByteSizes.human(plan.bytesWritten()));
     out.println("statistics: " + statsTensors + " tensor(s) need whole-tensor statistics, reading "
-        + InspectReport.humanBytes(statsBytes) + " per statistics pass");
-    out.println("memory per task: about " + InspectReport.humanBytes(MemoryEstimate.perTask(plan))
-        + " (chunk " + InspectReport.humanBytes(options.chunkBytes()) + ")");
+        + ByteSizes.human(statsBytes) + " per statistics pass");
+    out.println("memory per task: about " + ByteSizes.human(MemoryEstimate.perTask(plan))
+        + " (chunk " + ByteSizes.human(options.chunkBytes()) + ")");
     for (String w : plan.warnings()) {
       out.println("warning: " + w);
     }

@@ -1,5 +1,6 @@
 package dev.sparkmerge.cli;
 
+import dev.sparkmerge.checkpoint.ByteSizes;
 import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.config.GridCandidate;
 import dev.sparkmerge.lora.AdapterCombiner;
@@ -95,9 +96,9 @@ final class RunCommand implements Callable<Integer> {
     }
     MergePlan plan = MergePlanner.plan(candidates.get(0).spec(), fs, options);
     out.println("Planned " + plan.tensors().size() + " tensors in " + plan.shards().size()
-        + " shard(s): read " + InspectReport.humanBytes(plan.bytesRead()) + ", write "
-        + InspectReport.humanBytes(plan.bytesWritten()) + ", about "
-        + InspectReport.humanBytes(MemoryEstimate.perTask(plan)) + " per task.");
+        + " shard(s): read " + ByteSizes.human(plan.bytesRead()) + ", write "
+        + ByteSizes.human(plan.bytesWritten()) + ", about "
+        + ByteSizes.human(MemoryEstimate.perTask(plan)) + " per task.");
     plan.warnings().forEach(w -> out.println("warning: " + w));
     out.flush();
     try (SparkContexts.Session spark = SparkContexts.session("sparkmerge " + config, conf)) {
@@ -107,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
       } else {
         out.println("Wrote " + o.shardsWritten + " shard(s)"
             + (o.shardsReused > 0 ? " (kept " + o.shardsReused + " from an earlier run)" : "")
-            + ", " + InspectReport.humanBytes(o.bytesWritten) + ", to " + output);
+            + ", " + ByteSizes.human(o.bytesWritten) + ", to " + output);
       }
     }
     return 0;
@@ -128,7 +129,7 @@ final class RunCommand implements Callable<Integer> {
       read = Math.max(read, p.bytesRead());
     }
     out.println("Planned a grid of " + candidates.size() + " candidate(s); inputs shared by"
-        + " candidates are read once (up to " + InspectReport.humanBytes(read) + " per pass).");
+        + " candidates are read once (up to " + ByteSizes.human(read) + " per pass).");
     out.flush();
     try (SparkContexts.Session spark = SparkContexts.session("sparkmerge grid " + config, conf)) {
       GridJob.Result r = GridJob.run(spark.context(), candidates, plans, output, jobOptions, out);

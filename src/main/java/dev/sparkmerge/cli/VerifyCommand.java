@@ -1,5 +1,6 @@
 package dev.sparkmerge.cli;
 
+import dev.sparkmerge.checkpoint.ByteSizes;
 import dev.sparkmerge.checkpoint.CheckpointException;
 import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.checkpoint.HfModel;
@@ -152,7 +153,7 @@ final class VerifyCommand implements Callable<Integer> {
         continue;
       }
       if (manifest == null) {
-        out.println(String.format(fmt, "unchecked", name, InspectReport.humanBytes(length)
+        out.println(String.format(fmt, "unchecked", name, ByteSizes.human(length)
             + " (no manifest to compare with)"));
         continue;
       }
@@ -178,7 +179,7 @@ final class VerifyCommand implements Callable<Integer> {
             + header.tensors().size());
       }
       if (wrong.isEmpty()) {
-        out.println(String.format(fmt, "ok", name, InspectReport.humanBytes(actual.length())
+        out.println(String.format(fmt, "ok", name, ByteSizes.human(actual.length())
             + "  sha256 " + actual.sha256().substring(0, 16) + "…"));
       } else {
         out.println(String.format(fmt, "MISMATCH", name, String.join("; ", wrong)));

@@ -1,5 +1,6 @@
 package dev.sparkmerge.engine;
 
+import dev.sparkmerge.checkpoint.ByteSizes;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,7 +82,7 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     String eta = rate > 0 && bytes < totalBytes
         ? ", ETA " + duration((totalBytes - bytes) / rate) : "";
     out.println(String.format("progress: %d/%d shards, %s of %s written, %s/s%s",
-        shardsDone.get(), totalShards, human(bytes), human(totalBytes), human((long) rate), eta));
+        shardsDone.get(), totalShards, ByteSizes.human(bytes), ByteSizes.human(totalBytes), ByteSizes.human((long) rate), eta));
     out.flush();
   }
 
@@ -89,20 +90,6 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     long s = Math.round(seconds);
     return s >= 3600 ? String.format("%dh%02dm", s / 3600, (s % 3600) / 60)
         : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
-  }
-
-  private static String human(long b) {
-    if (b < 1024) {
-      return b + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = b;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format("%.1f %s", v, units[u]);
   }
 
   @Override
