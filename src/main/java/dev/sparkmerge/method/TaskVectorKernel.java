@@ -80,16 +80,22 @@ final class TaskVectorKernel implements TensorKernel {
       case MAGNITUDE: {
         int threshold = selectors[0].threshold();
         long last = selectors[0].lastKeptIndex();
-        long lastOffset = last - start;
+        if (threshold < 0) { // keep-all selection (k = numel): every key is above it
+          threshold = -1;
+          last = Long.MAX_VALUE;
+        }
+        // Positions j <= lastJ keep keys equal to the threshold; clamped so int maths suffices.
+        int lastJ = (int) Math.max(-1, Math.min(n, last - start));
         for (int j = 0; j < n; j++) {
           float d = x[from + j] - b[from + j];
           int bits = Float.floatToRawIntBits(d);
           int key = bits & 0x7FFFFFFF;
-          // Arithmetic masks instead of branches: magnitudes are random, branches mispredict.
-          long above = ((long) threshold - key) >> 63; // -1 when key > threshold
-          long equal = (((key ^ threshold) & 0xFFFFFFFFL) - 1) >> 63; // -1 when key == threshold
-          long early = ~((lastOffset - j) >> 63); // -1 when start + j <= last
-          out[j] = Float.intBitsToFloat(bits & (int) (above | (equal & early)));
+          // Int masks instead of branches (magnitudes are random, branches mispredict); both
+          // key and threshold are in [-1, 2^31), so the differences cannot overflow.
+          int above = (threshold - key) >> 31; // -1 when key > threshold
+          int equal = ((key ^ threshold) - 1) >> 31; // -1 when key == threshold
+          int early = ~((lastJ - j) >> 31); // -1 when j <= lastJ
+          out[j] = Float.intBitsToFloat(bits & (above | (equal & early)));
         }
         break;
       }
@@ -258,14 +264,16 @@ final class TaskVectorKernel implements TensorKernel {
     }
     for (int i = 0; i < weighted.length; i++) {
       float[] d = weighted[i];
-      double w = trims[i].weight;
+      long w = Double.doubleToRawLongBits(trims[i].weight);
       for (int j = 0; j < n; j++) {
-        // v agrees when it has the elected sign (+ for a vote of 0; the vote is never -0.0);
-        // 0 never agrees. Written without branches: the signs are random.
-        double elected = Math.copySign(1.0, vote[j]);
-        double aligned = Math.max(0.0, d[j] * elected); // |v| if it agrees, else 0 (exact)
-        mixed[j] += aligned * elected;
-        div[j] += w * Math.min(1.0, aligned * 0x1p1000); // w if aligned > 0 (any float), else 0
+        // v agrees when it is non-zero and has the vote's sign (+ for a vote of 0, as the vote is
+        // never -0.0). Bit masks instead of branches: the signs are random.
+        long v = Double.doubleToRawLongBits(d[j]);
+        long sameSign = ~((v ^ Double.doubleToRawLongBits(vote[j])) >> 63);
+        long nonZero = ~(((v & Long.MAX_VALUE) - 1) >> 63);
+        long agrees = sameSign & nonZero;
+        mixed[j] += Double.longBitsToDouble(v & agrees);
+        div[j] += Double.longBitsToDouble(w & agrees);
       }
     }
     for (int j = 0; j < n; j++) {

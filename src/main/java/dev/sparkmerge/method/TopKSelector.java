@@ -10,23 +10,39 @@ import java.io.Serializable;
  * <p>Passes (each a histogram, so partials from chunks add up exactly):
  *
  * <ol>
- *   <li>COARSE: counts of the high 16 key bits. Skips FINE when all keys share their low 16 bits
- *       (bf16-decoded data always does).
- *   <li>FINE: counts of the low 16 bits inside the threshold's coarse bucket; gives the threshold T.
- *   <li>INDEX_COARSE, only when some but not all elements equal to T are kept: counts of T-equal
- *       elements per block of flat indices (at most 65536 blocks).
- *   <li>INDEX_FINE, only when blocks are wider than one element: counts within the boundary block.
+ *   <li>COARSE: counts of the high 16 key bits; gives the coarse bucket holding the threshold T.
+ *   <li>COLLECT, when that bucket holds at most {@code collectLimit} elements (the usual case):
+ *       the flat index and low 16 bits of every element in it. That list alone gives T and, when
+ *       only some elements equal to T are kept, the exact last kept index — so two passes suffice.
  * </ol>
  *
- * The result is the rule {@code key > T || (key == T && index <= lastKeptIndex)}.
+ * When the bucket is larger, the histogram route takes over:
+ *
+ * <ol>
+ *   <li>FINE: counts of the low 16 bits inside the coarse bucket; gives T. Skipped when all keys
+ *       share their low 16 bits (then the coarse bucket pins T).
+ *   <li>COLLECT_EQUAL, when some but not all elements equal to T are kept and there are at most
+ *       {@code collectLimit} of them: their flat indices, which give the last kept index.
+ *   <li>Otherwise INDEX_COARSE: counts of T-equal elements per block of flat indices (at most
+ *       65536 blocks), then INDEX_FINE when blocks are wider than one element: counts within the
+ *       boundary block.
+ * </ol>
+ *
+ * Collected lists are sets (merged by concatenation, ordered by index when the pass finishes), so
+ * every route gives the same result for any chunking. The result is the rule
+ * {@code key > T || (key == T && index <= lastKeptIndex)}.
  */
 public final class TopKSelector implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final int BUCKETS = 1 << 16;
+  /** Default most elements a collecting pass gathers: 2 Mi entries, 16 MiB per selector. */
+  static final int COLLECT_LIMIT = 1 << 21;
 
   private enum Pass {
     COARSE,
+    COLLECT,
     FINE,
+    COLLECT_EQUAL,
     INDEX_COARSE,
     INDEX_FINE,
     DONE
@@ -34,6 +50,7 @@ public final class TopKSelector implements Serializable {
 
   private final long numel;
   private final long k;
+  private final int collectLimit;
   private Pass pass;
   private int coarseBucket;
   private long above;
@@ -47,6 +64,9 @@ public final class TopKSelector implements Serializable {
   private long[] counts;
   private int lowOr;
   private int lowAnd = -1;
+  /** COLLECT / COLLECT_EQUAL: {@code index << 16 | low 16 key bits} of the gathered elements. */
+  private long[] collected;
+  private int collectedCount;
 
   /** Selects the k largest of numel keys; k &lt;= 0 keeps none and k &gt;= numel keeps all. */
   public TopKSelector(long numel, long k) {
@@ -58,8 +78,14 @@ public final class TopKSelector implements Serializable {
    *     of finishing at once with a keep-all rule
    */
   public TopKSelector(long numel, long k, boolean exactThreshold) {
+    this(numel, k, exactThreshold, COLLECT_LIMIT);
+  }
+
+  /** As above, gathering at most {@code collectLimit} elements in a pass (tests force routes). */
+  TopKSelector(long numel, long k, boolean exactThreshold, int collectLimit) {
     this.numel = numel;
     this.k = k;
+    this.collectLimit = collectLimit;
     if (k <= 0) {
       finish(Integer.MAX_VALUE, -1);
     } else if (k > numel || (k == numel && !exactThreshold)) {
@@ -72,6 +98,7 @@ public final class TopKSelector implements Serializable {
   private TopKSelector(TopKSelector results) {
     numel = results.numel;
     k = results.k;
+    collectLimit = results.collectLimit;
     pass = results.pass;
     coarseBucket = results.coarseBucket;
     above = results.above;
@@ -116,6 +143,12 @@ public final class TopKSelector implements Serializable {
       case FINE:
         accumulateFine(keys, n);
         break;
+      case COLLECT:
+        collect(keys, n, start, 0xFFFF0000, (coarseBucket ^ 0x8000) << 16);
+        break;
+      case COLLECT_EQUAL:
+        collect(keys, n, start, -1, threshold);
+        break;
       case INDEX_COARSE:
         accumulateIndexCoarse(keys, n, start);
         break;
@@ -153,6 +186,20 @@ public final class TopKSelector implements Serializable {
     for (int i = 0; i < n; i++) {
       int key = keys[i];
       c[((key & 0xFFFF) << 2) | (i & 3)] += ((((key >>> 16) ^ 0x8000) ^ bucket) - 1) >>> 31;
+    }
+  }
+
+  /** Gathers the elements whose key masked with {@code mask} equals {@code match}. */
+  private void collect(int[] keys, int n, long start, int mask, int match) {
+    for (int i = 0; i < n; i++) {
+      int key = keys[i];
+      if ((key & mask) == match) { // a small share of the keys: the branch predicts well
+        if (collected == null || collectedCount == collected.length) {
+          collected = java.util.Arrays.copyOf(collected == null ? new long[0] : collected,
+              Math.max(1024, collectedCount * 2));
+        }
+        collected[collectedCount++] = (start + i) << 16 | (key & 0xFFFF);
+      }
     }
   }
 
@@ -196,6 +243,12 @@ public final class TopKSelector implements Serializable {
 
   /** Adds another partial of the same pass. */
   public void combine(TopKSelector other) {
+    if (other.collectedCount > 0) {
+      long[] mine = collected == null ? new long[0] : collected;
+      collected = java.util.Arrays.copyOf(mine, collectedCount + other.collectedCount);
+      System.arraycopy(other.collected, 0, collected, collectedCount, other.collectedCount);
+      collectedCount += other.collectedCount;
+    }
     if (pass == Pass.DONE || other.counts == null) {
       return;
     }
@@ -229,6 +282,10 @@ public final class TopKSelector implements Serializable {
       case FINE:
         finishFine(c);
         break;
+      case COLLECT:
+      case COLLECT_EQUAL:
+        finishCollect();
+        break;
       case INDEX_COARSE:
         finishIndexCoarse(c);
         break;
@@ -251,7 +308,10 @@ public final class TopKSelector implements Serializable {
     }
     coarseBucket = b;
     above = cum;
-    if ((lowOr & 0xFFFF) == (lowAnd & 0xFFFF)) {
+    boolean lowBitsShared = (lowOr & 0xFFFF) == (lowAnd & 0xFFFF);
+    if (c[b] <= collectLimit && !(lowBitsShared && k - above >= c[b])) {
+      pass = Pass.COLLECT;
+    } else if (lowBitsShared) {
       // Every key has the same low half, so the coarse bucket pins the threshold exactly.
       int t = ((b ^ 0x8000) << 16) | (lowOr & 0xFFFF);
       resolveTies(t, c[b]);
@@ -273,11 +333,54 @@ public final class TopKSelector implements Serializable {
     resolveTies(((coarseBucket ^ 0x8000) << 16) | f, c[f]);
   }
 
+  /**
+   * From the gathered elements of the coarse bucket (or those equal to T): the threshold as FINE
+   * would find it, then the need-th smallest index among the elements equal to it.
+   */
+  private void finishCollect() {
+    long[] entries = collected == null ? new long[0] : collected;
+    int n = collectedCount;
+    collected = null;
+    collectedCount = 0;
+    long[] fine = new long[BUCKETS];
+    for (int i = 0; i < n; i++) {
+      fine[(int) (entries[i] & 0xFFFF)]++;
+    }
+    long cum = above;
+    int f = BUCKETS - 1;
+    for (; f > 0; f--) {
+      if (cum + fine[f] >= k) {
+        break;
+      }
+      cum += fine[f];
+    }
+    above = cum;
+    threshold = ((coarseBucket ^ 0x8000) << 16) | f;
+    need = k - above;
+    if (need >= fine[f]) {
+      finish(threshold, Long.MAX_VALUE);
+      return;
+    }
+    long[] equalIndices = new long[(int) fine[f]];
+    int e = 0;
+    for (int i = 0; i < n; i++) {
+      if ((entries[i] & 0xFFFF) == f) {
+        equalIndices[e++] = entries[i] >>> 16;
+      }
+    }
+    java.util.Arrays.sort(equalIndices);
+    finish(threshold, equalIndices[(int) need - 1]);
+  }
+
   private void resolveTies(int t, long equal) {
     threshold = t;
     need = k - above;
     if (need >= equal) {
       finish(t, Long.MAX_VALUE);
+      return;
+    }
+    if (equal <= collectLimit) {
+      pass = Pass.COLLECT_EQUAL;
       return;
     }
     // A power-of-two block width, so the block of an index is a shift; at most 65536 blocks.

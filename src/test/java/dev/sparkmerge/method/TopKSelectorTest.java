@@ -8,12 +8,21 @@ import java.util.Comparator;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Exact top-k by histogram passes against a sort with the documented tie rule (lower index first). */
+/**
+ * Exact top-k by histogram and collecting passes against a sort with the documented tie rule
+ * (lower index first). Every case runs through every route: collecting limits of 0 (histogram and
+ * index passes only), 1 and 40 (collecting only small buckets or tie sets) and the default.
+ */
 class TopKSelectorTest {
+  private static final int[] LIMITS = {0, 1, 40, TopKSelector.COLLECT_LIMIT};
 
   /** Runs the selector over keys in chunks of {@code chunk}, one partial per chunk. */
   static TopKSelector select(int[] keys, long k, int chunk, boolean exact) {
-    TopKSelector s = new TopKSelector(keys.length, k, exact);
+    return select(keys, k, chunk, exact, TopKSelector.COLLECT_LIMIT);
+  }
+
+  static TopKSelector select(int[] keys, long k, int chunk, boolean exact, int collectLimit) {
+    TopKSelector s = new TopKSelector(keys.length, k, exact, collectLimit);
     int passes = 0;
     while (!s.isComplete()) {
       TopKSelector total = s.newPartial();
@@ -46,14 +55,44 @@ class TopKSelectorTest {
   }
 
   static void assertSelects(int[] keys, int k, int chunk) {
-    TopKSelector s = select(keys, k, chunk, false);
     boolean[] want = expected(keys, k);
-    int kept = 0;
-    for (int j = 0; j < keys.length; j++) {
-      assertEquals(want[j], s.keeps(keys[j], j), "index " + j + " (k=" + k + ")");
-      kept += s.keeps(keys[j], j) ? 1 : 0;
+    for (int limit : LIMITS) {
+      TopKSelector s = select(keys, k, chunk, false, limit);
+      int kept = 0;
+      for (int j = 0; j < keys.length; j++) {
+        assertEquals(want[j], s.keeps(keys[j], j),
+            "index " + j + " (k=" + k + ", collect limit " + limit + ")");
+        kept += s.keeps(keys[j], j) ? 1 : 0;
+      }
+      assertEquals(k, kept);
     }
-    assertEquals(k, kept);
+  }
+
+  /** Passes the selector needs with the given collecting limit. */
+  static int passes(int[] keys, long k, int collectLimit) {
+    TopKSelector s = new TopKSelector(keys.length, k, false, collectLimit);
+    int passes = 0;
+    while (!s.isComplete()) {
+      TopKSelector p = s.newPartial();
+      p.accumulate(keys, keys.length, 0);
+      p.finishPass();
+      s = p;
+      passes++;
+    }
+    return passes;
+  }
+
+  @Test
+  void collectingFinishesInTwoPassesWhereHistogramsNeedFour() {
+    // Distinct low bits (FINE needed) and ties at the threshold (index passes needed).
+    int[] keys = new int[200_000];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = 0x3F800000 | (i % 5);
+    }
+    assertEquals(4, passes(keys, 100_001, 0));
+    assertEquals(2, passes(keys, 100_001, TopKSelector.COLLECT_LIMIT));
+    // A bucket too large to collect but few ties: FINE, then COLLECT_EQUAL instead of two passes.
+    assertEquals(3, passes(keys, 100_001, 40_000));
   }
 
   @Test
@@ -88,7 +127,7 @@ class TopKSelectorTest {
       keys[i] = i % 3;
     }
     assertSelects(keys, 100_001, 4096);
-    TopKSelector s = select(keys, 100_001, 4096, false);
+    TopKSelector s = select(keys, 100_001, 4096, false, 0);
     // 66 666 keys equal 2 (all kept), then the first 33 335 of the keys equal to 1 (at 1, 4, 7, ...).
     assertEquals(1, s.threshold());
     assertEquals(1 + 3 * (33_335 - 1), s.lastKeptIndex());
@@ -106,8 +145,10 @@ class TopKSelectorTest {
     for (int k = 1; k < values.length; k++) {
       assertSelects(keys, k, 2);
     }
-    TopKSelector min = select(keys, values.length, 3, true);
-    assertEquals(Float.NEGATIVE_INFINITY, SortableKeys.fromSigned(min.threshold()));
+    for (int limit : LIMITS) {
+      TopKSelector min = select(keys, values.length, 3, true, limit);
+      assertEquals(Float.NEGATIVE_INFINITY, SortableKeys.fromSigned(min.threshold()));
+    }
   }
 
   @Test
