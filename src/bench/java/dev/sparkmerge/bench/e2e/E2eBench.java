@@ -1,13 +1,10 @@
 package dev.sparkmerge.bench.e2e;
 
 import dev.sparkmerge.cli.ByteSize;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -26,13 +23,17 @@ import java.util.stream.Stream;
  * base model and fine-tunes exist ({@link SyntheticModels}), then for each method times a plain
  * sequential read of exactly the files the merge reads (the baseline) and right after it the
  * merge itself in a child JVM ({@link MergeChild}), and prints one table row per merge. Run with
- * {@code --help} for the options.
+ * {@code --help} for the options. With {@code --grid} it runs the grid benchmark instead
+ * ({@link GridBench}), which shares the options, models and child JVMs.
  */
 public final class E2eBench {
   private static final String USAGE = String.join("\n",
       "scripts/bench e2e [options]",
+      "  --grid              instead of one merge per method: a 6-candidate TIES grid in one job",
+      "                      against the same 6 candidates as separate merges (GridBench);",
+      "                      --methods is ignored, --jfr takes grid and/or separate",
       "  --shapes LIST       tiny, 1.1b, 7b-8l or NAME:VOCAB,HIDDEN,INTER,LAYERS,HEADS,KV",
-      "                      (default 1.1b,7b-8l)",
+      "                      (default 1.1b,7b-8l; with --grid 1.1b)",
       "  --methods LIST      linear,ties,dare_ties,slerp (default: all four)",
       "  --models DIR        where generated models are cached (default target/bench-models)",
       "  --work DIR          configs and merge outputs (default target/bench-e2e; outputs are",
@@ -66,9 +67,11 @@ public final class E2eBench {
     String childOpts = "";
     boolean keepOutput;
     boolean generateOnly;
+    boolean grid;
 
     static Options parse(String[] args) {
       Options o = new Options();
+      boolean shapesGiven = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--help") || a.equals("-h")) {
@@ -83,12 +86,16 @@ public final class E2eBench {
           o.generateOnly = true;
           continue;
         }
+        if (a.equals("--grid")) {
+          o.grid = true;
+          continue;
+        }
         if (i + 1 >= args.length) {
           throw new IllegalArgumentException("missing value for " + a + "\n" + USAGE);
         }
         String v = args[++i];
         switch (a) {
-          case "--shapes": o.shapes = list(v); break;
+          case "--shapes": o.shapes = list(v); shapesGiven = true; break;
           case "--methods": o.methods = list(v); break;
           case "--models": o.models = Path.of(v); break;
           case "--work": o.work = Path.of(v); break;
@@ -102,6 +109,10 @@ public final class E2eBench {
           case "--child-opts": o.childOpts = v; break;
           default: throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
         }
+      }
+      if (o.grid && !shapesGiven) {
+        // Issue 6 asks for the 1.1B shape; the 7B-wide one would need 6 × 3.8 GB of outputs.
+        o.shapes = List.of("1.1b");
       }
       return o;
     }
@@ -130,6 +141,10 @@ public final class E2eBench {
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
     Files.createDirectories(o.work);
+    if (o.grid) {
+      GridBench.run(o);
+      return;
+    }
     int cores = Runtime.getRuntime().availableProcessors();
     System.out.println("== sparkmerge end-to-end benchmark ==");
     System.out.println(machine());
@@ -237,51 +252,11 @@ public final class E2eBench {
     r.inputBytes = totalBytes(files);
     r.readS = readSeconds(files);
 
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(split(System.getProperty("bench.jvm.flags", "")));
-    cmd.add("-Xmx" + o.xmx);
-    String log4j = System.getProperty("bench.log4j", "conf/log4j2.properties");
-    cmd.add("-Dlog4j2.configurationFile=" + Path.of(log4j).toAbsolutePath());
-    if (o.jfr.contains(method)) {
-      Path jfr = o.work.toAbsolutePath().resolve(shape.name + "-" + method + ".jfr");
-      cmd.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
-      System.out.println("  JFR recording: " + jfr);
-    }
-    cmd.addAll(split(o.childOpts));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(MergeChild.class.getName());
-    cmd.add(config.toString());
-    cmd.add(out.toString());
-    cmd.add(o.master);
-    cmd.add(Long.toString(o.chunkBytes));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-    pb.environment().putIfAbsent("SPARK_LOCAL_IP", "127.0.0.1");
-    long t0 = System.nanoTime();
-    Process p = pb.start();
-    String result = null;
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
-        StandardCharsets.UTF_8))) {
-      for (String line; (line = in.readLine()) != null; ) {
-        if (line.startsWith("E2E-RESULT ")) {
-          result = line;
-        } else {
-          System.out.println("  [merge] " + line);
-        }
-      }
-    }
-    int code = p.waitFor();
-    double wall = (System.nanoTime() - t0) / 1e9;
-    if (code != 0 || result == null) {
-      throw new IllegalStateException(method + " on " + shape.name + ": the merge JVM exited with "
-          + code + (result == null ? " and no result line" : ""));
-    }
-    for (String kv : result.substring("E2E-RESULT ".length()).split(" ")) {
-      int eq = kv.indexOf('=');
-      r.child.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
-    }
-    r.child.put("process_ms", Math.round(wall * 1e3));
+    Path jfr = o.jfr.contains(method)
+        ? o.work.toAbsolutePath().resolve(shape.name + "-" + method + ".jfr") : null;
+    r.child = ChildJvm.run(o, MergeChild.class, List.of(config.toString(), out.toString(),
+        o.master, Long.toString(o.chunkBytes)), "merge", jfr);
+    double wall = r.child.get("process_ms") / 1e3;
     if (!o.keepOutput) {
       SyntheticModels.deleteRecursively(out);
     }
@@ -354,14 +329,14 @@ public final class E2eBench {
     return String.format(Locale.ROOT, "%.2f", v);
   }
 
-  private static List<Path> safetensors(Path model) throws IOException {
+  static List<Path> safetensors(Path model) throws IOException {
     try (Stream<Path> s = Files.list(model)) {
       return s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
           .collect(Collectors.toList());
     }
   }
 
-  private static long totalBytes(List<Path> files) throws IOException {
+  static long totalBytes(List<Path> files) throws IOException {
     long n = 0;
     for (Path f : files) {
       n += Files.size(f);
@@ -388,17 +363,7 @@ public final class E2eBench {
     return s;
   }
 
-  private static List<String> split(String s) {
-    List<String> out = new ArrayList<>();
-    for (String t : s.trim().split("\\s+")) {
-      if (!t.isEmpty()) {
-        out.add(t);
-      }
-    }
-    return out;
-  }
-
-  private static String machine() {
+  static String machine() {
     StringBuilder sb = new StringBuilder();
     String cpu = "?";
     try {

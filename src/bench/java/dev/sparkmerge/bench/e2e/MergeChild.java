@@ -45,6 +45,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  *   <li>{@code stats_ms} / {@code write_ms}: wall time of the statistics and write Spark jobs
  *       (from a listener), and the tasks' summed run, CPU and GC time per kind.
  *   <li>{@code vmhwm_kb}: VmHWM of /proc/self/status (= /proc/PID/status) at the end: peak RSS.
+ *   <li>{@code merge_read_rchar} / {@code _disk} / {@code _hadoop}: bytes read during
+ *       {@code merge_ms}, see {@link ReadCounters}.
  *   <li>{@code heap_peak}: sum of the heap pools' peak usage (an upper bound of the peak heap in
  *       use, garbage included); {@code heap_live_max}: the largest heap occupancy right after a
  *       GC (what the job kept alive, plus old garbage not yet collected).
@@ -77,12 +79,16 @@ public final class MergeChild {
     long tSpark;
     long tMerged;
     MergeJob.Outcome outcome;
+    ReadCounters readsBefore;
+    ReadCounters readsAfter;
     try (SparkContexts.Session spark = SparkContexts.session("sparkmerge bench", conf)) {
       spark.context().sc().addSparkListener(jobs);
+      readsBefore = ReadCounters.now();
       tSpark = System.nanoTime();
       outcome = MergeJob.run(spark.context(), plan, output, new MergeJob.Options(false, true,
           null));
       tMerged = System.nanoTime();
+      readsAfter = ReadCounters.now();
     }
     long tStopped = System.nanoTime();
     if (!Files.exists(Path.of(output, "_SUCCESS"))) {
@@ -119,6 +125,7 @@ public final class MergeChild {
     r.put("plan_task_mem", MemoryEstimate.perTask(plan));
     r.put("gc_ms", gcMillis());
     r.put("vmhwm_kb", procStatusKb("VmHWM"));
+    readsAfter.putSince(readsBefore, "merge_read", r);
     StringBuilder line = new StringBuilder("E2E-RESULT");
     r.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
     System.out.println(line);
@@ -138,7 +145,7 @@ public final class MergeChild {
     return -1;
   }
 
-  private static long gcMillis() {
+  static long gcMillis() {
     long t = 0;
     for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
       t += Math.max(0, b.getCollectionTime());
@@ -147,7 +154,7 @@ public final class MergeChild {
   }
 
   /** Records the heap occupancy after every collection, keeping the largest. */
-  private static void watchGc(AtomicLong liveMax) {
+  static void watchGc(AtomicLong liveMax) {
     Set<String> heapPools = new HashSet<>();
     for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
       if (p.getType() == MemoryType.HEAP) {
@@ -187,6 +194,11 @@ public final class MergeChild {
     int tasks;
 
     private static String kind(java.util.Properties p) {
+      // Spark SQL jobs (a grid's Parquet statistics table) run on the thread whose job
+      // description the write stage set last, so they would count as "write" without this.
+      if (p != null && p.getProperty("spark.sql.execution.id") != null) {
+        return "sql";
+      }
       String d = p == null ? null : p.getProperty("spark.job.description");
       if (d == null) {
         return "other";
