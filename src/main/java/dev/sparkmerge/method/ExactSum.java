@@ -81,6 +81,45 @@ public final class ExactSum implements Serializable {
     }
   }
 
+  /**
+   * The L1 norms of a chunk before and after trimming in one sweep: adds |all[j]| to {@code all}
+   * and, where {@code kept[j]} is not +0.0 (trimming leaves either the value or +0.0), also to
+   * {@code kept}. One scatter per element instead of two {@link #addAbs} calls.
+   */
+  public static void addAbsSplit(float[] all, float[] kept, int n, ExactSum allSum,
+      ExactSum keptSum) {
+    // Slot (e·2 + k)·4 + i mod 4: lane e, kept flag k, four interleaved copies as in addAbs.
+    long[] local = new long[8 * 256];
+    for (int i = 0; i < n; i++) {
+      int bits = Float.floatToRawIntBits(all[i]) & 0x7FFFFFFF;
+      int e = bits >>> 23;
+      int k = (Float.floatToRawIntBits(kept[i]) | -Float.floatToRawIntBits(kept[i])) >>> 31;
+      local[(e << 3) | (k << 2) | (i & 3)] += (bits & 0x7FFFFF) | (e != 0 ? 0x800000 : 0);
+    }
+    long[] allLanes = allSum.lanes();
+    long[] keptLanes = keptSum.lanes();
+    for (int e = 0; e < 255; e++) {
+      int s = e << 3;
+      long dropped = local[s] + local[s + 1] + local[s + 2] + local[s + 3];
+      long keptPart = local[s + 4] + local[s + 5] + local[s + 6] + local[s + 7];
+      allLanes[e] += dropped + keptPart;
+      keptLanes[e] += keptPart;
+    }
+    for (int s = 255 << 3; s < 256 << 3; s++) {
+      if (local[s] != 0) {
+        for (int i = 0; i < n; i++) {
+          if (Float.isNaN(all[i]) || Float.isInfinite(all[i])) {
+            allSum.special(Math.abs(all[i]));
+          }
+          if (Float.isNaN(kept[i]) || Float.isInfinite(kept[i])) {
+            keptSum.special(Math.abs(kept[i]));
+          }
+        }
+        break;
+      }
+    }
+  }
+
   /** Adds the exact product a·b of two float32 values. */
   public void addProduct(float a, float b) {
     int ba = Float.floatToRawIntBits(a);

@@ -111,13 +111,11 @@ final class TaskVectorKernel implements TensorKernel {
         break;
       }
       case RANDOM: {
-        long stream = t.streamKey;
-        long threshold = t.keepThreshold;
+        int[] keep = Scratch.ints(1, n);
+        CounterRng.keepMasks(t.streamKey, start, n, t.keepThreshold, keep);
         for (int j = 0; j < n; j++) {
           float d = x[from + j] - b[from + j];
-          // keep when the 24-bit draw is below the threshold; a mask, since the draws are random
-          long keep = ((CounterRng.bits(stream, start + j) >>> 40) - threshold) >> 63;
-          out[j] = Float.intBitsToFloat(Float.floatToRawIntBits(d) & (int) keep);
+          out[j] = Float.intBitsToFloat(Float.floatToRawIntBits(d) & keep[j]);
         }
         break;
       }

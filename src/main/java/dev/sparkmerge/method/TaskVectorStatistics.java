@@ -6,7 +6,9 @@ package dev.sparkmerge.method;
  */
 final class TaskVectorStatistics extends Statistics {
   private static final long serialVersionUID = 1L;
-  private static final int TILE = 4096;
+  /** Elements per tile: keys in the selection passes, deltas in the L1 pass. */
+  private static final int KEY_TILE = 4096;
+  private static final int TILE = 16384;
 
   private enum Phase {
     SELECT,
@@ -91,7 +93,7 @@ final class TaskVectorStatistics extends Statistics {
     int n = chunk.length;
     if (phase == Phase.SELECT) {
       // Tiles keep the key buffer in cache between computing and counting.
-      int[] keys = Scratch.ints(0, Math.min(n, TILE));
+      int[] keys = Scratch.ints(0, Math.min(n, KEY_TILE));
       for (int i = 0; i < selectors.length; i++) {
         if (selectors[i].length == 0 || allComplete(selectors[i])) {
           continue;
@@ -99,8 +101,8 @@ final class TaskVectorStatistics extends Statistics {
         float[] x = chunk.models[i];
         float[] b = chunk.base;
         long[] needed = neededRange(selectors[i]);
-        for (int from = 0; from < n; from += TILE) {
-          int len = Math.min(TILE, n - from);
+        for (int from = 0; from < n; from += KEY_TILE) {
+          int len = Math.min(KEY_TILE, n - from);
           long tileStart = chunk.start + from;
           if (tileStart + len <= needed[0] || tileStart >= needed[1]) {
             continue; // no selector reads these keys in this pass
@@ -116,19 +118,24 @@ final class TaskVectorStatistics extends Statistics {
         }
       }
     } else if (phase == Phase.L1) {
-      float[] trimmed = Scratch.floats(0, n);
+      // Tiles keep both buffers in cache; DELLA trims whole rows, so it takes the chunk at once.
+      int tile = kernel.chunkAlignment() == 1 ? TILE : n;
+      float[] delta = Scratch.floats(0, Math.min(n, tile));
+      float[] trimmed = Scratch.floats(1, Math.min(n, tile));
       for (int i = 0; i < selectors.length; i++) {
         if (!kernel.trims[i].needsL1()) {
           continue;
         }
         float[] x = chunk.models[i];
         float[] b = chunk.base;
-        for (int j = 0; j < n; j++) {
-          trimmed[j] = x[j] - b[j];
+        for (int from = 0; from < n; from += tile) {
+          int len = Math.min(tile, n - from);
+          for (int j = 0; j < len; j++) {
+            delta[j] = x[from + j] - b[from + j];
+          }
+          kernel.trimmed(i, chunk, from, len, selectors[i], trimmed);
+          ExactSum.addAbsSplit(delta, trimmed, len, full[i], kept[i]);
         }
-        full[i].addAbs(trimmed, n);
-        kernel.trimmed(i, chunk, selectors[i], trimmed);
-        kept[i].addAbs(trimmed, n);
       }
     }
   }

@@ -164,9 +164,24 @@ class EdgeCaseTest {
           assertEquals(ref[j], y[j], c.label + " element " + j);
         }
       }
-      assertTrue(Float.isNaN(y[10]) || c.label.equals("nearswap") || c.label.equals("ram"),
-          c.label + " " + y[10]);
+      assertTrue(Float.isNaN(y[10]) || c.label.equals("nearswap") || c.label.equals("ram")
+          || (c.label.startsWith("dare") && droppedByMask(c, y[10])), c.label + " " + y[10]);
     }
     assertFalse(Arrays.equals(new float[y.length], y));
+  }
+
+  /**
+   * True when element 10 of model 0 does not reach the output: the same merge with any other
+   * value there gives the same result (DARE drops a NaN together with its element).
+   */
+  private static boolean droppedByMask(MethodCases.Case c, float merged) {
+    float[] saved = c.runner.models[0];
+    try {
+      c.runner.models[0] = saved.clone();
+      c.runner.models[0][10] = 12345f;
+      return Float.floatToRawIntBits(c.runner.run(7)[10]) == Float.floatToRawIntBits(merged);
+    } finally {
+      c.runner.models[0] = saved;
+    }
   }
 }

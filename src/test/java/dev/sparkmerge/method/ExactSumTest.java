@@ -145,4 +145,39 @@ class ExactSumTest {
     assertEquals(exact.doubleValue(), bulk.value());
     assertEquals(single.value(), bulk.value());
   }
+
+  @Test
+  void splitL1NormsMatchBigDecimalSums() {
+    Random r = new Random(11);
+    int n = 5000;
+    float[] all = new float[n];
+    float[] kept = new float[n];
+    BigDecimal allExact = BigDecimal.ZERO;
+    BigDecimal keptExact = BigDecimal.ZERO;
+    for (int i = 0; i < n; i++) {
+      all[i] = (float) (r.nextGaussian() * Math.pow(2, r.nextInt(60) - 30));
+      if (i % 97 == 0) {
+        all[i] = Float.MIN_VALUE * (i % 5); // subnormals and zeros
+      }
+      boolean keep = r.nextBoolean();
+      kept[i] = keep ? all[i] : 0f;
+      BigDecimal v = new BigDecimal(Math.abs((double) all[i]));
+      allExact = allExact.add(v);
+      keptExact = keep ? keptExact.add(v) : keptExact;
+    }
+    ExactSum allSum = new ExactSum();
+    ExactSum keptSum = new ExactSum();
+    ExactSum.addAbsSplit(all, kept, n, allSum, keptSum);
+    assertEquals(allExact.doubleValue(), allSum.value());
+    assertEquals(keptExact.doubleValue(), keptSum.value());
+
+    kept[3] = Float.NaN;
+    all[3] = Float.NaN;
+    all[4] = Float.NEGATIVE_INFINITY;
+    ExactSum allNonFinite = new ExactSum();
+    ExactSum keptNonFinite = new ExactSum();
+    ExactSum.addAbsSplit(all, kept, n, allNonFinite, keptNonFinite);
+    assertTrue(Double.isNaN(allNonFinite.value()));
+    assertTrue(Double.isNaN(keptNonFinite.value()));
+  }
 }
