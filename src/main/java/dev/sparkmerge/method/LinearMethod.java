@@ -54,25 +54,33 @@ public final class LinearMethod extends DeclaredMethod {
       return null;
     }
 
+    /** Elements per tile: the double accumulator of a tile stays in the L1 cache. */
+    private static final int TILE = 2048;
+
     @Override
     public void merge(Statistics stats, Chunk c, float[] out) {
-      int n = c.length;
-      double[] acc = Scratch.doubles(0, n);
+      double[] acc = Scratch.doubles(0, Math.min(TILE, c.length));
+      for (int from = 0; from < c.length; from += TILE) {
+        mergeTile(c, from, Math.min(TILE, c.length - from), acc, out);
+      }
+    }
+
+    private void mergeTile(Chunk c, int from, int n, double[] acc, float[] out) {
       float[] x0 = c.models[0];
       double w0 = weights[0];
       for (int j = 0; j < n; j++) {
-        acc[j] = w0 * x0[j];
+        acc[j] = w0 * x0[from + j];
       }
       for (int i = 1; i < weights.length; i++) {
         float[] x = c.models[i];
         double w = weights[i];
         for (int j = 0; j < n; j++) {
-          acc[j] += w * x[j];
+          acc[j] += w * x[from + j];
         }
       }
       double d = divisor;
       for (int j = 0; j < n; j++) {
-        out[j] = (float) (acc[j] / d);
+        out[from + j] = (float) (acc[j] / d);
       }
     }
   }

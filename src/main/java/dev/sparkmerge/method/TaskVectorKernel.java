@@ -179,6 +179,10 @@ final class TaskVectorKernel implements TensorKernel {
   }
 
   private void mergeTile(TaskVectorStatistics stats, Chunk c, int from, int n, float[] out) {
+    if (untrimmedSum()) {
+      plainSumTile(c, from, n, out);
+      return;
+    }
     int m = trims.length;
     float[][] weighted = new float[m][];
     for (int i = 0; i < m; i++) {
@@ -206,15 +210,45 @@ final class TaskVectorKernel implements TensorKernel {
     }
   }
 
+  /** True when no model is trimmed and signs are not elected (task arithmetic). */
+  private boolean untrimmedSum() {
+    if (consensus != Consensus.NONE) {
+      return false;
+    }
+    for (ModelTrim t : trims) {
+      if (t.kind != Sparsifier.NONE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Task arithmetic (nothing trimmed or rescaled): the weighted deltas summed straight into the
+   * double accumulator, one loop per model. Same operations, in the same order, as the general
+   * path with a rescale factor of 1.
+   */
+  private void plainSumTile(Chunk c, int from, int n, float[] out) {
+    double[] acc = Scratch.doubles(0, n);
+    float[] b = c.base;
+    for (int i = 0; i < trims.length; i++) {
+      float[] x = c.models[i];
+      float w = trims[i].weight;
+      if (i == 0) {
+        for (int j = 0; j < n; j++) {
+          acc[j] = w * (x[from + j] - b[from + j]);
+        }
+      } else {
+        for (int j = 0; j < n; j++) {
+          acc[j] += w * (x[from + j] - b[from + j]);
+        }
+      }
+    }
+    finish(acc, b, from, n, out);
+  }
+
   private void mergeWithoutConsensus(float[][] weighted, float[] b, int from, int n,
       float[] out) {
-    double div = 0;
-    for (ModelTrim t : trims) {
-      div += t.weight;
-    }
-    if (Math.abs(div) < 1e-8) {
-      div = 1;
-    }
     double[] acc = Scratch.doubles(0, n);
     float[] d0 = weighted[0];
     for (int j = 0; j < n; j++) {
@@ -226,7 +260,13 @@ final class TaskVectorKernel implements TensorKernel {
         acc[j] += d[j];
       }
     }
+    finish(acc, b, from, n, out);
+  }
+
+  /** {@code y = b + λ·acc/Σw} (normalize) or {@code b + λ·acc}, rounded once to float32. */
+  private void finish(double[] acc, float[] b, int from, int n, float[] out) {
     if (normalize) {
+      double div = weightSum();
       for (int j = 0; j < n; j++) {
         out[from + j] = (float) (b[from + j] + acc[j] / div * lambda);
       }
@@ -235,6 +275,15 @@ final class TaskVectorKernel implements TensorKernel {
         out[from + j] = (float) (b[from + j] + acc[j] * lambda);
       }
     }
+  }
+
+  /** Σ weights, or 1 when it is (nearly) zero, as mergekit guards the division. */
+  private double weightSum() {
+    double div = 0;
+    for (ModelTrim t : trims) {
+      div += t.weight;
+    }
+    return Math.abs(div) < 1e-8 ? 1 : div;
   }
 
   /**
