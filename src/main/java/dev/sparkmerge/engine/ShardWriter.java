@@ -32,6 +32,10 @@ final class ShardWriter {
   private final Map<String, Statistics> precomputed;
   private boolean collectStats;
   private List<List<TensorStats>> statsByOutput;
+  /** Input chunks, reused by every tensor of the shard. */
+  private final ChunkBuffers buffers = new ChunkBuffers();
+  /** One merged chunk, reused likewise. */
+  private float[] merged = new float[0];
 
   /**
    * @param precomputed final statistics of tensors the statistics stage already did (by name)
@@ -165,7 +169,7 @@ final class ShardWriter {
         widest = t;
       }
     }
-    TensorChunkReader reader = new TensorChunkReader(widest, inputs, chunkElements);
+    TensorChunkReader reader = new TensorChunkReader(widest, inputs, chunkElements, buffers);
     int k = candidates.size();
     Statistics[] stats = new Statistics[k];
     for (int c = 0; c < k; c++) {
@@ -196,7 +200,9 @@ final class ShardWriter {
       tensorStats[c] = new TensorStats(candidates.get(c).name(), candidates.get(c).models().size());
       statsByOutput.get(c).add(tensorStats[c]);
     }
-    float[] merged = new float[reader.step()];
+    if (merged.length < reader.step()) {
+      merged = new float[reader.step()];
+    }
     for (long i = 0; i < reader.chunkCount(); i++) {
       Chunk shared = reader.read(i, k == 1);
       for (int c = 0; c < k; c++) {

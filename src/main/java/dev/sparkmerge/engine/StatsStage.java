@@ -104,6 +104,7 @@ final class StatsStage {
       int chunkElements) {
     Map<String, Statistics> partials = new HashMap<>();
     try (InputFiles inputs = new InputFiles(new CheckpointFs(conf))) {
+      ChunkBuffers buffers = new ChunkBuffers();
       TensorChunkReader reader = null;
       TensorPlan current = null;
       while (items.hasNext()) {
@@ -111,7 +112,7 @@ final class StatsStage {
         TensorPlan t = plan.shards().get(i.shard).tensors().get(i.tensor);
         if (t != current) {
           current = t;
-          reader = new TensorChunkReader(t, inputs, chunkElements);
+          reader = new TensorChunkReader(t, inputs, chunkElements, buffers);
         }
         partials.computeIfAbsent(t.name(), n -> states.get(n).newPartial())
             .accumulate(reader.read(i.chunk));

@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Reads one planned tensor chunk by chunk into reusable float32 arrays (one per input), the form
  * kernels take. Chunk boundaries come from {@link #step}, so the statistics stage and the write
- * stage cut a tensor identically.
+ * stage cut a tensor identically. The arrays come from the task's {@link ChunkBuffers} (slot 0 the
+ * base, then one per model, then the same again for {@link #withUpdatesOf}), so a reader is valid
+ * until the next reader of the task is made.
  */
 final class TensorChunkReader {
   private final TensorPlan tensor;
@@ -17,16 +19,22 @@ final class TensorChunkReader {
   private final float[] base;
   private final float[][] models;
   private final int step;
+  private final ChunkBuffers buffers;
   private float[] copyBase;
   private float[][] copyModels;
 
-  TensorChunkReader(TensorPlan tensor, InputFiles inputs, int chunkElements) {
+  TensorChunkReader(TensorPlan tensor, InputFiles inputs, int chunkElements,
+      ChunkBuffers buffers) {
     this.tensor = tensor;
     this.inputs = inputs;
+    this.buffers = buffers;
     this.step = step(tensor, chunkElements);
-    this.base = tensor.base() == null ? null : new float[step];
+    this.base = tensor.base() == null ? null : buffers.get(0, step);
     List<InputRef> m = tensor.models();
-    this.models = new float[m.size()][step];
+    this.models = new float[m.size()][];
+    for (int i = 0; i < models.length; i++) {
+      models[i] = buffers.get(1 + i, step);
+    }
   }
 
   /** The chunk length: the configured size rounded down to the kernel's alignment (≥ one unit). */
@@ -82,11 +90,15 @@ final class TensorChunkReader {
    * updates) plus that output's own LoRA updates, in this reader's second set of arrays.
    */
   Chunk withUpdatesOf(TensorPlan other, Chunk stored) {
+    int copies = 1 + models.length;
     if (copyBase == null && base != null) {
-      copyBase = new float[step];
+      copyBase = buffers.get(copies, step);
     }
     if (copyModels == null) {
-      copyModels = new float[models.length][step];
+      copyModels = new float[models.length][];
+      for (int i = 0; i < models.length; i++) {
+        copyModels[i] = buffers.get(copies + 1 + i, step);
+      }
     }
     int n = stored.length;
     if (base != null) {
