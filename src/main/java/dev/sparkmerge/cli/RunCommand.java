@@ -90,8 +90,9 @@ final class RunCommand implements Callable<Integer> {
       double worst = r.energyKept.values().stream().mapToDouble(Double::doubleValue).min()
           .orElse(1);
       out.println("Wrote one adapter of rank " + r.rank + " over " + r.modules + " module(s) to "
-          + output + (worst < 1 ? String.format(" (svd kept at least %.4f of every module's"
-              + " energy; see combine-report.json)", worst) : ""));
+          + output + (worst < 1 ? String.format(" (%s kept at least %.4f of every module's"
+              + " energy; see combine-report.json)", r.approximate ? "the randomised SVD" : "svd",
+              worst) : ""));
       return 0;
     }
     MergePlan plan = MergePlanner.plan(candidates.get(0).spec(), fs, options);

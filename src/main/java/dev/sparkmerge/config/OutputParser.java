@@ -9,13 +9,20 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * Reads the top-level {@code output:} key (an extension): {@code model} (default), {@code adapter},
- * or {@code {type: adapter, combination: cat | svd, rank: N}}. Adapter output combines LoRA
- * adapters of one base as Σ weight·s·B·A, so it takes {@code linear}/{@code task_arithmetic}
- * weights and only {@code BASE+ADAPTER} models of the config's base.
+ * or {@code {type: adapter, combination: NAME, rank: N}}. Adapter output combines LoRA adapters of
+ * one base: {@code cat} / {@code svd} as Σ weight·s·B·A (merge_method {@code task_arithmetic} or
+ * {@code linear}); PEFT's dense family ({@code ties_svd}, {@code dare_ties_svd},
+ * {@code dare_linear_svd}, {@code magnitude_prune_svd}) with the matching merge method, whose
+ * parameters apply, an explicit {@code rank} and optionally the randomised SVD's
+ * {@code oversampling} and {@code power_iterations}. Only {@code BASE+ADAPTER} models of the
+ * config's base.
  */
 final class OutputParser {
   private static final Set<String> KEYS = new LinkedHashSet<>(
-      List.of("type", "combination", "rank"));
+      List.of("type", "combination", "rank", "oversampling", "power_iterations"));
+  /** Halko et al.'s recommendations: p = 10 extra sketch columns, q = 2 power iterations. */
+  static final int DEFAULT_OVERSAMPLING = 10;
+  static final int DEFAULT_POWER_ITERATIONS = 2;
 
   private OutputParser() {}
 
@@ -27,25 +34,21 @@ final class OutputParser {
     }
     String type;
     String combination = "cat";
-    int rank = 0;
+    Node combinationNode = node;
+    Fields f = null;
     if (node instanceof ScalarNode) {
       type = ((ScalarNode) node).getValue();
     } else if (node instanceof MappingNode) {
-      Fields f = Fields.read((MappingNode) node, "output", KEYS, List.of(), problems);
+      f = Fields.read((MappingNode) node, "output", KEYS, List.of(), problems);
       type = f.get("type") instanceof ScalarNode ? ((ScalarNode) f.get("type")).getValue()
           : "model";
       if (f.get("combination") instanceof ScalarNode) {
-        combination = ((ScalarNode) f.get("combination")).getValue();
-      }
-      if (f.has("rank")) {
-        Double r = f.get("rank") instanceof ScalarNode
-            ? Scalars.number((ScalarNode) f.get("rank")) : null;
-        if (r == null || r != Math.rint(r) || r < 1) {
-          problems.add(f.get("rank"), "output.rank", "the adapter rank is a whole number >= 1,"
-              + " not " + Scalars.show(f.get("rank")) + ".");
-        } else {
-          rank = (int) (double) r;
-        }
+        combinationNode = f.get("combination");
+        combination = ((ScalarNode) combinationNode).getValue().trim();
+      } else if (f.has("combination")) {
+        problems.add(f.get("combination"), "output.combination", "expected a combination"
+            + " name (" + String.join(", ", AdapterCombinations.valid()) + "), found "
+            + Scalars.show(f.get("combination")) + ".");
       }
     } else {
       problems.add(node, "output", "expected 'model', 'adapter' or a mapping with 'type',"
@@ -60,16 +63,47 @@ final class OutputParser {
           + " or 'bake'.");
       return OutputSpec.MODEL;
     }
-    if (!combination.equals("cat") && !combination.equals("svd")) {
-      problems.add(node, "output.combination", "'" + combination + "' is not supported; use"
-          + " 'cat' (exact, rank = sum of ranks) or 'svd' (exact low-rank route, then"
-          + " truncated to 'rank').");
+    checkCombination(combination, combinationNode, method, top.get("merge_method"), problems);
+    boolean dense = AdapterCombinations.isDense(combination);
+    int rank = wholeNumber(f, "rank", 1, 0, problems);
+    if (dense && (f == null || !f.has("rank"))) {
+      problems.add(node, "output.rank", "'" + combination + "' needs 'rank': the merged update"
+          + " is not low-rank any more, so choose the rank of the output adapter (e.g. 'rank:"
+          + " 16'; PEFT would take the largest input rank).");
     }
-    if (method != null && !method.equals("linear") && !method.equals("task_arithmetic")) {
-      problems.add(top.get("merge_method"), "merge_method", "adapter output combines the"
-          + " adapters as sum(weight * s * B * A): use 'task_arithmetic' (or 'linear'), not '"
-          + method + "'. Merging with " + method + " into one adapter is not supported yet.");
+    int oversampling = wholeNumber(f, "oversampling", 0, DEFAULT_OVERSAMPLING, problems);
+    int powerIterations = wholeNumber(f, "power_iterations", 0, DEFAULT_POWER_ITERATIONS,
+        problems);
+    for (String key : List.of("oversampling", "power_iterations")) {
+      if (!dense && f != null && f.has(key)) {
+        problems.add(f.keyNode(key), "output." + key, "tunes the randomised SVD of the dense"
+            + " combinations (" + String.join(", ", AdapterCombinations.DENSE.keySet())
+            + "); '" + combination + "' does not use one. Remove it.");
+      }
     }
+    checkSources(node, base, slicesSyntax, slices, problems);
+    return new OutputSpec(true, combination, rank, oversampling, powerIterations);
+  }
+
+  /** An optional whole-number key of the output mapping, at least {@code min}. */
+  private static int wholeNumber(Fields f, String key, int min, int absent, Problems problems) {
+    if (f == null || !f.has(key)) {
+      return absent;
+    }
+    Node n = f.get(key);
+    Double v = n instanceof ScalarNode && !Scalars.isBool((ScalarNode) n)
+        ? Scalars.number((ScalarNode) n) : null;
+    if (v == null || v != Math.rint(v) || v < min || v > 1 << 20) {
+      problems.add(n, "output." + key, "'" + key + "' is a whole number >= " + min + ", not "
+          + Scalars.show(n) + ".");
+      return absent;
+    }
+    return (int) (double) v;
+  }
+
+  /** Adapter output combines BASE+ADAPTER models of the config's base, listed under models. */
+  private static void checkSources(Node node, ModelRef base, boolean slicesSyntax,
+      List<SliceSpec> slices, Problems problems) {
     if (slicesSyntax) {
       problems.add(node, "output", "adapter output takes 'models:' or 'adapters:', not"
           + " 'slices:'.");
@@ -77,20 +111,53 @@ final class OutputParser {
     if (base == null) {
       problems.add(node, "output", "adapter output needs 'base_model': the base the adapters"
           + " share.");
-    } else {
-      for (SliceSpec slice : slices) {
-        for (SourceSpec s : slice.sources()) {
-          boolean isBase = s.model().equals(base);
-          boolean adapterOfBase = s.model().lora() != null
-              && s.model().path().equals(base.path());
-          if (!isBase && !adapterOfBase) {
-            problems.add(node, "output", "adapter output combines adapters of the base; '"
-                + s.model().display() + "' is not BASE+ADAPTER with base '" + base.display()
-                + "'.");
-          }
+      return;
+    }
+    for (SliceSpec slice : slices) {
+      for (SourceSpec s : slice.sources()) {
+        boolean isBase = s.model().equals(base);
+        boolean adapterOfBase = s.model().lora() != null
+            && s.model().path().equals(base.path());
+        if (!isBase && !adapterOfBase) {
+          problems.add(node, "output", "adapter output combines adapters of the base; '"
+              + s.model().display() + "' is not BASE+ADAPTER with base '" + base.display()
+              + "'.");
         }
       }
     }
-    return new OutputSpec(true, combination, rank);
+  }
+
+  /** The combination must be known and agree with merge_method (whose parameters it uses). */
+  private static void checkCombination(String combination, Node at, String method,
+      Node methodNode, Problems problems) {
+    String wrong = AdapterCombinations.problem(combination);
+    if (wrong != null) {
+      problems.add(at, "output.combination", wrong);
+      return;
+    }
+    if (method == null) {
+      return; // a missing or unknown merge_method is reported already
+    }
+    if (AdapterCombinations.isDense(combination)) {
+      String needs = AdapterCombinations.DENSE.get(combination);
+      if (!method.equals(needs)) {
+        problems.add(methodNode, "merge_method", "output combination '" + combination
+            + "' merges the adapters' updates with " + needs + ": set 'merge_method: " + needs
+            + "' (not '" + method + "'); its per-model 'weight' and 'density' apply.");
+      }
+      return;
+    }
+    if (method.equals("linear") || method.equals("task_arithmetic")) {
+      return;
+    }
+    String instead = AdapterCombinations.forMethod(method);
+    problems.add(methodNode, "merge_method", instead != null
+        ? "adapter output with merge_method " + method + " needs 'combination: " + instead
+            + "' (" + method + " on each module's dense update, then a randomised SVD to"
+            + " 'rank'); '" + combination + "' combines the adapters as sum(weight * s * B * A)."
+        : "adapter output supports task_arithmetic or linear (combination cat or svd), ties"
+            + " (ties_svd), dare_ties (dare_ties_svd), dare_linear (dare_linear_svd) and"
+            + " task_arithmetic with density (magnitude_prune_svd), not '" + method + "'. Write a"
+            + " merged model instead (output: model).");
   }
 }

@@ -4,39 +4,69 @@ import java.io.Serializable;
 
 /**
  * What a merge writes: a full model (the default) or, for merges of LoRA adapters of one base,
- * one PEFT adapter — {@code cat} (exact; rank = sum of ranks) or {@code svd} (the exact low-rank
- * route, truncated to {@code rank}).
+ * one PEFT adapter — {@code cat} (exact; rank = sum of ranks), {@code svd} (the exact low-rank
+ * route, truncated to {@code rank}) or one of PEFT's dense family ({@code ties_svd},
+ * {@code dare_ties_svd}, {@code dare_linear_svd}, {@code magnitude_prune_svd}: the merge method on
+ * each module's dense updates, then a randomised SVD to {@code rank}).
  */
 public final class OutputSpec implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  public static final OutputSpec MODEL = new OutputSpec(false, null, 0);
+  public static final OutputSpec MODEL = new OutputSpec(false, null, 0, 0, 0);
 
   private final boolean adapter;
   private final String combination;
   private final int rank;
+  private final int oversampling;
+  private final int powerIterations;
 
-  OutputSpec(boolean adapter, String combination, int rank) {
+  OutputSpec(boolean adapter, String combination, int rank, int oversampling,
+      int powerIterations) {
     this.adapter = adapter;
     this.combination = combination;
     this.rank = rank;
+    this.oversampling = oversampling;
+    this.powerIterations = powerIterations;
   }
 
   public boolean isAdapter() {
     return adapter;
   }
 
-  /** {@code cat} or {@code svd} for adapter output, else null. */
+  /** The combination name of adapter output ({@code cat}, {@code svd}, ...), else null. */
   public String combination() {
     return combination;
   }
 
-  /** Target rank for {@code svd} (0: the sum of the input ranks, i.e. exact). */
+  /** True for PEFT's dense family (merged on dense ΔW, then a randomised SVD). */
+  public boolean isDense() {
+    return adapter && AdapterCombinations.isDense(combination);
+  }
+
+  /**
+   * Target rank for {@code svd} and the dense family (0: the sum of the input ranks, i.e. exact
+   * for {@code svd}; the dense family always has one).
+   */
   public int rank() {
     return rank;
   }
 
+  /** The dense family's randomised SVD: extra sketch columns p (default 10). */
+  public int oversampling() {
+    return oversampling;
+  }
+
+  /** The dense family's randomised SVD: power iterations q (default 2). */
+  public int powerIterations() {
+    return powerIterations;
+  }
+
   String canonical() {
-    return adapter ? "adapter/" + combination + "/" + rank : "model";
+    if (!adapter) {
+      return "model";
+    }
+    // Earlier outputs keep their hashes; the SVD's settings matter only for the dense family.
+    return "adapter/" + combination + "/" + rank
+        + (isDense() ? "/p" + oversampling + "/q" + powerIterations : "");
   }
 }

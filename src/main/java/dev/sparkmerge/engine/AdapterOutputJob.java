@@ -7,6 +7,7 @@ import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.checkpoint.LayerNames;
 import dev.sparkmerge.checkpoint.PeftAdapter;
 import dev.sparkmerge.config.JobSpec;
+import dev.sparkmerge.config.OutputSpec;
 import dev.sparkmerge.config.ParameterResolver;
 import dev.sparkmerge.config.SliceSpec;
 import dev.sparkmerge.config.SourceSpec;
@@ -16,12 +17,19 @@ import java.util.List;
 
 /**
  * {@code output: adapter}: combines the config's {@code BASE+ADAPTER} models into one PEFT
- * adapter directory (see {@link AdapterCombiner}) instead of writing a model. Weights resolve per
- * module as for a model merge (filters see {@code <module>.weight}; gradients use the module's
- * layer). The factors are small, so this runs on the driver without a Spark job.
+ * adapter directory (see {@link AdapterCombiner}) instead of writing a model. Parameters resolve
+ * per module as for a model merge (filters see {@code <module>.weight}; gradients use the module's
+ * layer). This runs on the driver without a Spark job: factors are small, and the dense family
+ * holds one module's merged update at a time.
  */
 public final class AdapterOutputJob {
   private AdapterOutputJob() {}
+
+  /** Where a module sits in the layer stack, for gradients: 0 at the first layer, 1 at the last. */
+  private static double layerT(String module, int layers) {
+    int layer = LayerNames.layerIndex(module + ".");
+    return layer < 0 ? 0 : layers > 1 ? (double) layer / (layers - 1) : 1;
+  }
 
   public static AdapterCombiner.Result run(CheckpointFs fs, JobSpec job, String output,
       boolean overwrite) {
@@ -34,25 +42,33 @@ public final class AdapterOutputJob {
       out.deleteAll();
     }
     SliceSpec slice = job.slices().get(0);
+    AdapterParameters params = new AdapterParameters(job, slice);
     List<AdapterCombiner.Input> inputs = new ArrayList<>();
+    int maxLayers = 1;
     for (SourceSpec src : slice.sources()) {
       if (src.model().lora() == null) {
         continue; // the base itself, auto-appended: it has no update to combine
       }
       PeftAdapter adapter = PeftAdapter.open(fs, src.model().lora());
       int layers = Math.max(1, LayerNames.inferLayerCount(adapter.modules().keySet()));
+      maxLayers = Math.max(maxLayers, layers);
       inputs.add(new AdapterCombiner.Input(adapter, module -> {
-        int layer = LayerNames.layerIndex(module + ".");
-        double t = layer < 0 ? 0 : layers > 1 ? (double) layer / (layers - 1) : 1;
-        Double w = ParameterResolver.perModel("weight", job, slice, src, module + ".weight", t);
+        Double w = ParameterResolver.perModel("weight", job, slice, src, module + ".weight",
+            layerT(module, layers));
         return w == null ? 1.0 : w;
-      }));
+      }, module -> params.perModel(src, module, layerT(module, layers))));
     }
     if (inputs.isEmpty()) {
       throw new CheckpointException("output: adapter needs at least one BASE+ADAPTER model.");
     }
-    AdapterCombiner.Result r = AdapterCombiner.combine(fs, inputs, job.output().combination(),
-        job.output().rank(), out.root());
+    OutputSpec spec = job.output();
+    int layers = maxLayers;
+    AdapterCombiner.Combination how = spec.isDense()
+        ? AdapterCombiner.Combination.dense(spec.combination(), spec.rank(), job.seed(),
+            module -> params.global(module, layerT(module, layers)), spec.oversampling(),
+            spec.powerIterations())
+        : AdapterCombiner.Combination.exact(spec.combination(), spec.rank());
+    AdapterCombiner.Result r = AdapterCombiner.combine(fs, inputs, how, out.root());
     out.writeText(out.file(Committer.CONFIG_COPY), job.sourceText());
     ObjectNode report = new ObjectMapper().createObjectNode();
     report.put("combination", job.output().combination());
@@ -60,6 +76,16 @@ public final class AdapterOutputJob {
     report.put("config_hash", job.configHash());
     ObjectNode energy = report.putObject("energy_kept");
     r.energyKept.forEach(energy::put);
+    if (r.approximate) {
+      // energy_kept is exact for the written factors; the factors themselves are approximate.
+      ObjectNode svd = report.putObject("randomized_svd");
+      svd.put("oversampling", spec.oversampling());
+      svd.put("power_iterations", spec.powerIterations());
+      svd.put("seed", job.seed());
+      svd.put("note", "B·A approximates the best rank-" + r.rank + " approximation of each"
+          + " module's merged update; energy_kept is ||B·A||² / ||merged update||² of the"
+          + " written factors");
+    }
     out.writeText(out.file("combine-report.json"), report.toPrettyString() + "\n");
     out.writeText(out.file(OutputDir.SUCCESS), "");
     return r;

@@ -15,6 +15,7 @@ import dev.sparkmerge.checkpoint.SafetensorsLayout;
 import dev.sparkmerge.checkpoint.SafetensorsWriter;
 import dev.sparkmerge.checkpoint.TensorInfo;
 import dev.sparkmerge.checkpoint.TensorSpec;
+import dev.sparkmerge.method.TensorKernel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.apache.hadoop.fs.Path;
 
@@ -34,20 +36,84 @@ import org.apache.hadoop.fs.Path;
  * exact — B·A = Σ w_i·s_i·B_i·A_i — at rank Σ r_i; {@code svd} takes the same sum through the exact
  * low-rank route (thin QR of the stacked factors, SVD of the small core) and keeps the top
  * {@code rank} singular directions (B = U·Σ, A = Vᵀ as PEFT does), reporting the energy kept per
- * module. The new adapter's scale is 1 (r = lora_alpha). Factors are small (rank × features), so
- * this runs on one machine, module by module.
+ * module. PEFT's dense family ({@code ties_svd}, {@code dare_ties_svd}, {@code dare_linear_svd},
+ * {@code magnitude_prune_svd}) merges each module's dense updates ΔW_i = s_i·B_i·A_i with the
+ * method registry's kernel ({@link DenseCombination}, {@link DenseMerge}) and reduces the result
+ * with a randomised SVD ({@link RandomizedSvd}); that reduction is approximate, and the energy
+ * the written factors keep is reported. The new adapter's scale is 1 (r = lora_alpha). This runs on
+ * one machine, module by module: factors are small, and the dense family holds one module's
+ * merged ΔW (out × in floats) at a time.
  */
 public final class AdapterCombiner {
   private static final String PREFIX = "base_model.model.";
 
-  /** One input adapter and its weight per module (weights may follow gradients and filters). */
+  /**
+   * One input adapter, its weight per module (weights may follow gradients and filters) and, for
+   * the dense family, all its per-model merge parameters per module (weight, density, ...).
+   */
   public static final class Input {
     final PeftAdapter adapter;
     final ToDoubleFunction<String> weightOfModule;
+    final Function<String, Map<String, Object>> parametersOfModule;
 
     public Input(PeftAdapter adapter, ToDoubleFunction<String> weightOfModule) {
+      this(adapter, weightOfModule,
+          module -> Map.of("weight", weightOfModule.applyAsDouble(module)));
+    }
+
+    public Input(PeftAdapter adapter, ToDoubleFunction<String> weightOfModule,
+        Function<String, Map<String, Object>> parametersOfModule) {
       this.adapter = adapter;
       this.weightOfModule = weightOfModule;
+      this.parametersOfModule = parametersOfModule;
+    }
+  }
+
+  /**
+   * How to combine: a combination name and rank; for the dense family also the seed, the method's
+   * global parameters per module, and the randomised SVD's oversampling and power iterations.
+   */
+  public static final class Combination {
+    final String name;
+    final int rank;
+    final long seed;
+    final Function<String, Map<String, Object>> globalOfModule;
+    final int oversampling;
+    final int powerIterations;
+
+    private Combination(String name, int rank, long seed,
+        Function<String, Map<String, Object>> globalOfModule, int oversampling,
+        int powerIterations) {
+      this.name = name;
+      this.rank = rank;
+      this.seed = seed;
+      this.globalOfModule = globalOfModule;
+      this.oversampling = oversampling;
+      this.powerIterations = powerIterations;
+    }
+
+    /** {@code cat} or {@code svd}; rank 0 means the sum of the input ranks. */
+    public static Combination exact(String name, int rank) {
+      return new Combination(name, rank, 0, m -> Map.of(), 0, 0);
+    }
+
+    /**
+     * A dense combination ({@code ties_svd}, ...) to {@code rank} >= 1; the seed keys DARE's masks
+     * and the SVD's sketch; {@code globalOfModule} gives the method's global parameters.
+     */
+    public static Combination dense(String name, int rank, long seed,
+        Function<String, Map<String, Object>> globalOfModule, int oversampling,
+        int powerIterations) {
+      if (!DenseCombination.isDense(name) || rank < 1 || oversampling < 0
+          || powerIterations < 0) {
+        throw new IllegalArgumentException("dense combination " + name + " to rank " + rank
+            + " (p = " + oversampling + ", q = " + powerIterations + ")");
+      }
+      return new Combination(name, rank, seed, globalOfModule, oversampling, powerIterations);
+    }
+
+    boolean isDense() {
+      return DenseCombination.isDense(name);
     }
   }
 
@@ -55,21 +121,34 @@ public final class AdapterCombiner {
   public static final class Result {
     public final int modules;
     public final int rank;
-    /** Per module, the fraction of Σσ² kept by {@code svd} (1 for {@code cat}). */
+    /**
+     * Per module, the fraction of the combined update's energy the written B·A keeps:
+     * Σσ²_kept / Σσ² for {@code svd} (1 for {@code cat}); ‖B·A‖²_F / ‖ΔW‖²_F of the merged dense
+     * ΔW for the dense family.
+     */
     public final Map<String, Double> energyKept;
+    /** True when B·A comes from a randomised SVD (the dense family): near, not at, the optimum. */
+    public final boolean approximate;
 
-    Result(int modules, int rank, Map<String, Double> energyKept) {
+    Result(int modules, int rank, Map<String, Double> energyKept, boolean approximate) {
       this.modules = modules;
       this.rank = rank;
       this.energyKept = energyKept;
+      this.approximate = approximate;
     }
   }
 
   private AdapterCombiner() {}
 
-  /** Writes the combined adapter into {@code outDir} (adapter_config.json + safetensors). */
+  /** {@code cat} or {@code svd} (see {@link #combine(CheckpointFs, List, Combination, Path)}). */
   public static Result combine(CheckpointFs fs, List<Input> inputs, String combination,
       int requestedRank, Path outDir) {
+    return combine(fs, inputs, Combination.exact(combination, requestedRank), outDir);
+  }
+
+  /** Writes the combined adapter into {@code outDir} (adapter_config.json + safetensors). */
+  public static Result combine(CheckpointFs fs, List<Input> inputs, Combination how,
+      Path outDir) {
     Map<String, List<int[]>> byModule = new TreeMap<>(NaturalOrder.INSTANCE);
     int catRank = 0;
     for (int i = 0; i < inputs.size(); i++) {
@@ -82,15 +161,13 @@ public final class AdapterCombiner {
       }
       catRank += maxRank;
     }
-    int rank = combination.equals("cat") ? catRank
-        : requestedRank > 0 ? requestedRank : catRank;
+    int rank = how.name.equals("cat") ? catRank : how.rank > 0 ? how.rank : catRank;
     List<ModuleResult> results = new ArrayList<>();
     Map<String, Double> energy = new LinkedHashMap<>();
     Map<String, SafetensorsFile> files = new HashMap<>();
     try {
       for (Map.Entry<String, List<int[]>> e : byModule.entrySet()) {
-        ModuleResult r = combineModule(fs, files, inputs, e.getKey(), e.getValue(), combination,
-            rank);
+        ModuleResult r = combineModule(fs, files, inputs, e.getKey(), e.getValue(), how, rank);
         results.add(r);
         energy.put(e.getKey(), r.energyKept);
       }
@@ -98,7 +175,7 @@ public final class AdapterCombiner {
       files.values().forEach(SafetensorsFile::close);
     }
     write(fs, inputs.get(0).adapter, results, rank, byModule, inputs, outDir);
-    return new Result(results.size(), rank, energy);
+    return new Result(results.size(), rank, energy, how.isDense());
   }
 
   private static void requireCombinable(PeftAdapter a) {
@@ -142,14 +219,30 @@ public final class AdapterCombiner {
     }
   }
 
+  /** One adapter's factors of one module, as stored (float32). */
+  private static final class Loaded {
+    final Input input;
+    final LoraModule module;
+    final String file;
+    final long dataStart;
+    final float[] a;
+    final float[] b;
+
+    Loaded(Input input, LoraModule module, String file, long dataStart, float[] a, float[] b) {
+      this.input = input;
+      this.module = module;
+      this.file = file;
+      this.dataStart = dataStart;
+      this.a = a;
+      this.b = b;
+    }
+  }
+
   private static ModuleResult combineModule(CheckpointFs fs, Map<String, SafetensorsFile> files,
-      List<Input> inputs, String module, List<int[]> present, String combination, int rank) {
-    List<double[]> as = new ArrayList<>();
-    List<double[]> bs = new ArrayList<>();
-    List<Integer> ranks = new ArrayList<>();
+      List<Input> inputs, String module, List<int[]> present, Combination how, int rank) {
+    List<Loaded> loaded = new ArrayList<>();
     long in = -1;
     long out = -1;
-    boolean embedding = false;
     for (int[] p : present) {
       Input input = inputs.get(p[0]);
       LoraModule m = input.adapter.modules().get(module);
@@ -160,43 +253,79 @@ public final class AdapterCombiner {
       }
       in = m.inFeatures();
       out = m.outFeatures();
-      embedding = m.isEmbedding();
       String file = new Path(input.adapter.dir(), PeftAdapter.WEIGHTS_FILE).toString();
       SafetensorsFile f = files.computeIfAbsent(file, x -> FactorReader.open(fs, x));
-      double c = input.weightOfModule.applyAsDouble(module) * m.scale();
-      float[] a = FactorReader.read(f, m.a(), f.header().dataStart());
-      float[] b = FactorReader.read(f, m.b(), f.header().dataStart());
-      double[] ad = new double[a.length];
-      for (int j = 0; j < a.length; j++) {
-        ad[j] = c * a[j];
-      }
-      double[] bd = new double[b.length];
-      for (int j = 0; j < b.length; j++) {
-        bd[j] = b[j];
-      }
-      as.add(ad);
-      bs.add(bd);
-      ranks.add(m.rank());
+      long dataStart = f.header().dataStart();
+      loaded.add(new Loaded(input, m, file, dataStart, FactorReader.read(f, m.a(), dataStart),
+          FactorReader.read(f, m.b(), dataStart)));
     }
-    int stacked = ranks.stream().mapToInt(Integer::intValue).sum();
-    double[] aStack = new double[Math.multiplyExact(stacked, (int) in)];
-    double[] bStack = new double[Math.multiplyExact((int) out, stacked)];
+    boolean embedding = loaded.get(0).module.isEmbedding();
+    if (how.isDense()) {
+      return denseModule(module, embedding, (int) in, (int) out, loaded, how, rank);
+    }
+    return exactModule(module, embedding, (int) in, (int) out, loaded, how.name, rank);
+  }
+
+  /** {@code cat} and {@code svd}: stacked factors, A rows scaled by weight·s. */
+  private static ModuleResult exactModule(String module, boolean embedding, int in, int out,
+      List<Loaded> loaded, String combination, int rank) {
+    int stacked = 0;
+    for (Loaded l : loaded) {
+      stacked += l.module.rank();
+    }
+    double[] aStack = new double[Math.multiplyExact(stacked, in)];
+    double[] bStack = new double[Math.multiplyExact(out, stacked)];
     int row = 0;
-    for (int k = 0; k < as.size(); k++) {
-      int r = ranks.get(k);
-      System.arraycopy(as.get(k), 0, aStack, row * (int) in, r * (int) in);
+    for (Loaded l : loaded) {
+      int r = l.module.rank();
+      double c = l.input.weightOfModule.applyAsDouble(module) * l.module.scale();
+      for (int j = 0; j < r * in; j++) {
+        aStack[row * in + j] = c * l.a[j];
+      }
       for (int o = 0; o < out; o++) {
-        System.arraycopy(bs.get(k), o * r, bStack, o * stacked + row, r);
+        for (int k = 0; k < r; k++) {
+          bStack[o * stacked + row + k] = l.b[o * r + k];
+        }
       }
       row += r;
     }
     if (combination.equals("cat")) {
-      return new ModuleResult(module, embedding, in, out, pad(aStack, stacked, (int) in, rank,
-          true), pad(bStack, (int) out, stacked, rank, false), 1.0);
+      return new ModuleResult(module, embedding, in, out, pad(aStack, stacked, in, rank, true),
+          pad(bStack, out, stacked, rank, false), 1.0);
     }
-    LowRank.Factors f = LowRank.truncate(bStack, aStack, (int) out, (int) in, stacked, rank);
-    return new ModuleResult(module, embedding, in, out, pad(f.a, f.rank, (int) in, rank, true),
-        pad(f.b, (int) out, f.rank, rank, false), f.energyKept);
+    LowRank.Factors f = LowRank.truncate(bStack, aStack, out, in, stacked, rank);
+    return new ModuleResult(module, embedding, in, out, pad(f.a, f.rank, in, rank, true),
+        pad(f.b, out, f.rank, rank, false), f.energyKept);
+  }
+
+  /**
+   * The dense family: ΔW_i = s_i·B_i·A_i (out × in, B·A's orientation for every layer type) are
+   * the task vectors of the method's kernel against a zero base; the merged ΔW is then reduced
+   * to {@code rank} by a randomised SVD.
+   */
+  private static ModuleResult denseModule(String module, boolean embedding, int in, int out,
+      List<Loaded> loaded, Combination how, int rank) {
+    if ((long) in * out > Integer.MAX_VALUE - 8) {
+      throw new CheckpointException("module '" + module + "' is " + out + " x " + in + ", too"
+          + " large to merge densely with '" + how.name + "'; use 'svd' or 'cat', or a filter"
+          + " that leaves this module out.");
+    }
+    List<LoraDelta> deltas = new ArrayList<>();
+    List<Map<String, Object>> perModel = new ArrayList<>();
+    for (Loaded l : loaded) {
+      LoraTarget t = new LoraTarget(DenseCombination.tensorName(module), new long[] {out, in},
+          false, embedding, l.module.scale(), l.file, l.dataStart, l.module.a(), l.module.b(),
+          null, module, false, null);
+      deltas.add(LoraDelta.of(t, l.a, l.b));
+      perModel.add(l.input.parametersOfModule.apply(module));
+    }
+    TensorKernel kernel = DenseCombination.bind(how.name, module, out, in, how.seed,
+        how.globalOfModule.apply(module), perModel);
+    float[] merged = DenseMerge.run(kernel, deltas);
+    LowRank.Factors f = RandomizedSvd.truncate(merged, out, in, rank, how.oversampling,
+        how.powerIterations, DenseCombination.sketchStream(how.seed, module));
+    return new ModuleResult(module, embedding, in, out, pad(f.a, f.rank, in, rank, true),
+        pad(f.b, out, f.rank, rank, false), f.energyKept);
   }
 
   /**

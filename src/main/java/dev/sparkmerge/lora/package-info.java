@@ -12,5 +12,10 @@
  * chunking; {@link dev.sparkmerge.lora.LoraBiasDelta} does the same for a bias;
  * {@link dev.sparkmerge.lora.DoraMerge} merges a DoRA module in two passes (norm statistics, then
  * values).
+ *
+ * <p>Adapter output, on the driver: {@link dev.sparkmerge.lora.AdapterCombiner} writes one PEFT
+ * adapter from many — {@code cat} and {@code svd} exactly from the factors, PEFT's dense family
+ * ({@code ties_svd}, ...) by merging each module's dense updates with the method registry's
+ * kernel and reducing the result with a randomised SVD.
  */
 package dev.sparkmerge.lora;
