@@ -245,7 +245,7 @@ public final class MergeJob {
         which.add(k);
       }
     }
-    List<ShardResult> written = new ShardWriter(fs, plans.get(0).options().chunkElements(),
+    List<ShardResult> written = new ShardWriter(fs, plans.get(0).options().blockElements(),
         statistics, bytesWritten).collectingStats(collectStats).write(shards, targets);
     List<ShardResult> byOutput = new ArrayList<>(java.util.Collections.nCopies(plans.size(),
         (ShardResult) null));

@@ -27,7 +27,7 @@ final class ShardWriter {
   private static final int COPY_BUFFER_BYTES = 8 << 20;
 
   private final CheckpointFs fs;
-  private final int chunkElements;
+  private final int blockElements;
   private final LongConsumer bytesWritten;
   private final Map<String, Statistics> precomputed;
   private boolean collectStats;
@@ -41,10 +41,10 @@ final class ShardWriter {
    * @param precomputed final statistics of tensors the statistics stage already did (by name)
    * @param bytesWritten told of output bytes as they are written (progress reporting)
    */
-  ShardWriter(CheckpointFs fs, int chunkElements, Map<String, Statistics> precomputed,
+  ShardWriter(CheckpointFs fs, int blockElements, Map<String, Statistics> precomputed,
       LongConsumer bytesWritten) {
     this.fs = fs;
-    this.chunkElements = chunkElements;
+    this.blockElements = blockElements;
     this.precomputed = precomputed;
     this.bytesWritten = bytesWritten;
   }
@@ -160,7 +160,10 @@ final class ShardWriter {
         ? reader.withUpdatesOf(candidates.get(c), shared) : shared;
   }
 
-  /** Statistics passes (each chunk read once for all outputs still needing a pass), then merge. */
+  /**
+   * Statistics passes (each chunk read once for all outputs still needing a pass; outputs whose
+   * kernels have equal statistics keys share one computation), then the merge pass.
+   */
   private void merge(List<TensorPlan> candidates, InputFiles inputs,
       List<SafetensorsWriter> outs) {
     TensorPlan widest = candidates.get(0);
@@ -169,12 +172,14 @@ final class ShardWriter {
         widest = t;
       }
     }
-    TensorChunkReader reader = new TensorChunkReader(widest, inputs, chunkElements, buffers);
+    TensorChunkReader reader = new TensorChunkReader(widest, inputs, blockElements, buffers);
     int k = candidates.size();
+    int[] source = statisticsSources(candidates);
     Statistics[] stats = new Statistics[k];
     for (int c = 0; c < k; c++) {
       Statistics pre = precomputed.get(candidates.get(c).name());
-      stats[c] = k == 1 && pre != null ? pre : candidates.get(c).kernel().initialStatistics();
+      stats[c] = k == 1 && pre != null ? pre
+          : source[c] == c ? candidates.get(c).kernel().initialStatistics() : null;
     }
     while (anyIncomplete(stats)) {
       Statistics[] partial = new Statistics[k];
@@ -194,6 +199,9 @@ final class ShardWriter {
           stats[c] = partial[c].finishPass();
         }
       }
+    }
+    for (int c = 0; c < k; c++) {
+      stats[c] = stats[source[c]];
     }
     TensorStats[] tensorStats = new TensorStats[k];
     for (int c = 0; c < k && collectStats; c++) {
@@ -216,6 +224,28 @@ final class ShardWriter {
         }
       }
     }
+  }
+
+  /**
+   * For each output, the output whose statistics it can use: the first one with an equal
+   * {@code statisticsKey} that sees the same chunks (no LoRA updates of its own), else itself.
+   */
+  private static int[] statisticsSources(List<TensorPlan> candidates) {
+    int k = candidates.size();
+    int[] source = new int[k];
+    Object[] keys = new Object[k];
+    for (int c = 0; c < k; c++) {
+      source[c] = c;
+      boolean ownChunks = k > 1 && hasUpdates(candidates.get(c));
+      keys[c] = ownChunks ? null : candidates.get(c).kernel().statisticsKey();
+      for (int d = 0; d < c && keys[c] != null; d++) {
+        if (source[d] == d && keys[c].equals(keys[d])) {
+          source[c] = d;
+          break;
+        }
+      }
+    }
+    return source;
   }
 
   private static boolean anyIncomplete(Statistics[] stats) {

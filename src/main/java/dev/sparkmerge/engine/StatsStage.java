@@ -46,6 +46,7 @@ final class StatsStage {
       Broadcast<SerializableConfiguration> confB, List<Integer> shards) {
     MergePlan plan = planB.value();
     int chunkElements = plan.options().chunkElements();
+    int blockElements = plan.options().blockElements();
     Map<String, Statistics> states = new HashMap<>();
     List<Item> items = new ArrayList<>();
     for (int s : shards) {
@@ -82,7 +83,7 @@ final class StatsStage {
       Map<String, Statistics> next = jsc.parallelize(pending, Math.min(partitions,
               pending.size()))
           .mapPartitionsToPair(it -> partials(it, planB.value(), statesB.value(),
-              confB.value().value(), chunkElements))
+              confB.value().value(), chunkElements, blockElements))
           .reduceByKey((a, b) -> {
             a.combine(b);
             return a;
@@ -101,7 +102,7 @@ final class StatsStage {
   /** Folds one partition's chunks into one partial per tensor. */
   private static Iterator<Tuple2<String, Statistics>> partials(Iterator<Item> items,
       MergePlan plan, Map<String, Statistics> states, org.apache.hadoop.conf.Configuration conf,
-      int chunkElements) {
+      int chunkElements, int blockElements) {
     Map<String, Statistics> partials = new HashMap<>();
     try (InputFiles inputs = new InputFiles(new CheckpointFs(conf))) {
       ChunkBuffers buffers = new ChunkBuffers();
@@ -112,10 +113,17 @@ final class StatsStage {
         TensorPlan t = plan.shards().get(i.shard).tensors().get(i.tensor);
         if (t != current) {
           current = t;
-          reader = new TensorChunkReader(t, inputs, chunkElements, buffers);
+          reader = new TensorChunkReader(t, inputs, blockElements, buffers);
         }
-        partials.computeIfAbsent(t.name(), n -> states.get(n).newPartial())
-            .accumulate(reader.read(i.chunk));
+        Statistics partial = partials.computeIfAbsent(t.name(), n -> states.get(n).newPartial());
+        // The item's chunk, read in cache-sized blocks (both sizes are multiples of the kernel's
+        // alignment, so every block starts where the kernel allows).
+        long chunkStep = TensorChunkReader.step(t, chunkElements);
+        long from = i.chunk * chunkStep;
+        long to = Math.min(t.numel(), from + chunkStep);
+        for (long s = from; s < to; s += reader.step()) {
+          partial.accumulate(reader.readRange(s, (int) Math.min(reader.step(), to - s), true));
+        }
       }
     }
     List<Tuple2<String, Statistics>> out = new ArrayList<>();

@@ -67,7 +67,14 @@ final class TensorChunkReader {
    */
   Chunk read(long i, boolean withUpdates) {
     long start = i * step;
-    int n = (int) Math.min(step, tensor.numel() - start);
+    return readRange(start, (int) Math.min(step, tensor.numel() - start), withUpdates);
+  }
+
+  /**
+   * Reads elements [start, start + n) (n at most {@link #step}; start a multiple of the kernel's
+   * alignment), as {@link #read(long, boolean)} does.
+   */
+  Chunk readRange(long start, int n, boolean withUpdates) {
     if (base != null) {
       read(tensor.base(), start, n, base, withUpdates);
     }

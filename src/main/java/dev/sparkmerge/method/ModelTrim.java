@@ -43,6 +43,15 @@ final class ModelTrim implements Serializable {
     this.streamKey = streamKey;
   }
 
+  /**
+   * What the statistics passes depend on (which elements survive, whether L1 norms are needed) —
+   * not the weight, which only the merge applies.
+   */
+  String statisticsKey() {
+    return kind + "," + java.util.Arrays.toString(selectionSizes) + "," + rescale + ","
+        + keepThreshold + "," + lowProbability + "," + highProbability + "," + streamKey;
+  }
+
   boolean selects() {
     return kind == Sparsifier.MAGNITUDE || kind == Sparsifier.OUTLIERS;
   }

@@ -50,6 +50,16 @@ final class TaskVectorKernel implements TensorKernel {
     return null;
   }
 
+  /** Everything the statistics read: the tensor and each model's trim, but no weights. */
+  @Override
+  public Object statisticsKey() {
+    StringBuilder key = new StringBuilder(spec.name).append('|').append(spec.numel);
+    for (ModelTrim t : trims) {
+      key.append('|').append(t.statisticsKey());
+    }
+    return key.toString();
+  }
+
   @Override
   public long chunkAlignment() {
     for (ModelTrim t : trims) {

@@ -21,6 +21,15 @@ public interface TensorKernel extends Serializable {
     return 1;
   }
 
+  /**
+   * Equal for kernels whose statistics passes compute the same result from the same chunks — grid
+   * candidates that differ only in merge-time parameters such as weights — so one computation can
+   * serve them all; null (the default) when the kernel makes no such promise.
+   */
+  default Object statisticsKey() {
+    return null;
+  }
+
   /** False when the tensor must not be written at all (mergekit drops it). */
   default boolean writesOutput() {
     return true;
