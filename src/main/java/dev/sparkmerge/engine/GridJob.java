@@ -21,8 +21,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * Runs the K candidates of a grid search into {@code OUTPUT/<id>/}, each a complete model
  * directory, and writes {@code OUTPUT/candidates.json}. Candidates whose shards read the same
  * inputs run together, so every input chunk is read once for all of them; candidates that differ
- * in what they read (another method's shape rules, other models) run as separate groups. A group
- * that fails is recorded as failed without losing the others. With --resume, candidates already
+ * in what they read (another method's shape rules, other models) run as separate groups. When a
+ * group fails, its candidates run again one at a time (keeping the shards the group finished), so
+ * only candidates that fail on their own are recorded as failed. With --resume, candidates already
  * complete for the same config hash are kept without rewriting any of their files. Per-tensor
  * statistics of every candidate written go to a Parquet table under {@code OUTPUT/stats/}.
  */
@@ -65,27 +66,23 @@ public final class GridJob {
     String[] error = new String[plans.size()];
     MergeJob.Options perCandidate = new MergeJob.Options(true, false, opts.progress, true);
     for (List<Integer> group : groups.values()) {
-      List<MergePlan> groupPlans = new ArrayList<>();
-      List<String> outputs = new ArrayList<>();
-      for (int k : group) {
-        groupPlans.add(plans.get(k));
-        outputs.add(new Path(root, candidates.get(k).id()).toString());
-      }
       try {
-        List<MergeJob.Outcome> outcomes = MergeJob.runAll(jsc, groupPlans, outputs, perCandidate);
-        for (int j = 0; j < group.size(); j++) {
-          MergeJob.Outcome o = outcomes.get(j);
-          int k = group.get(j);
-          status[k] = o.alreadyComplete ? "reused" : "complete";
-          if (!o.alreadyComplete) {
-            StatsTable.write(jsc, root.toString(), candidates.get(k), o.tensorStats);
-          }
-        }
+        runGroup(jsc, candidates, plans, root, group, perCandidate, status);
       } catch (RuntimeException e) {
+        if (group.size() == 1) {
+          failed(candidates, group.get(0), e, status, error, log);
+          continue;
+        }
+        // One candidate's failure must not cost the others: run them one by one. Shards the
+        // group finished are kept (resume), so only the unfinished ones are written again.
+        log.println(group.size() + " candidates sharing their reads failed together ("
+            + e.getMessage() + "); running them one at a time.");
         for (int k : group) {
-          status[k] = "failed";
-          error[k] = e.getMessage();
-          log.println("candidate " + candidates.get(k).id() + " failed: " + e.getMessage());
+          try {
+            runGroup(jsc, candidates, plans, root, List.of(k), perCandidate, status);
+          } catch (RuntimeException single) {
+            failed(candidates, k, single, status, error, log);
+          }
         }
       }
     }
@@ -101,6 +98,34 @@ public final class GridJob {
       failed += s.equals("failed") ? 1 : 0;
     }
     return new Result(complete, reused, failed);
+  }
+
+  /** Runs candidates that read the same inputs in one job and records how each ended. */
+  private static void runGroup(JavaSparkContext jsc, List<GridCandidate> candidates,
+      List<MergePlan> plans, Path root, List<Integer> group, MergeJob.Options opts,
+      String[] status) {
+    List<MergePlan> groupPlans = new ArrayList<>();
+    List<String> outputs = new ArrayList<>();
+    for (int k : group) {
+      groupPlans.add(plans.get(k));
+      outputs.add(new Path(root, candidates.get(k).id()).toString());
+    }
+    List<MergeJob.Outcome> outcomes = MergeJob.runAll(jsc, groupPlans, outputs, opts);
+    for (int j = 0; j < group.size(); j++) {
+      MergeJob.Outcome o = outcomes.get(j);
+      int k = group.get(j);
+      status[k] = o.alreadyComplete ? "reused" : "complete";
+      if (!o.alreadyComplete) {
+        StatsTable.write(jsc, root.toString(), candidates.get(k), o.tensorStats);
+      }
+    }
+  }
+
+  private static void failed(List<GridCandidate> candidates, int k, RuntimeException e,
+      String[] status, String[] error, PrintWriter log) {
+    status[k] = "failed";
+    error[k] = e.getMessage();
+    log.println("candidate " + candidates.get(k).id() + " failed: " + e.getMessage());
   }
 
   /** Candidates with equal signatures read exactly the same bytes into the same shards. */

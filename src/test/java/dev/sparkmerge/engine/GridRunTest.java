@@ -149,4 +149,32 @@ class GridRunTest {
     assertTrue(run.err().contains("density"), run.err());
     assertTrue(!Files.exists(out), "nothing written");
   }
+
+  @Test
+  void aCandidateThatFailsAloneDoesNotFailTheOthersOfItsGroup() throws Exception {
+    Path cfg = tmp.resolve("grid3.yml");
+    Files.writeString(cfg, grid("[0.3, 0.5]"));
+    Path out = tmp.resolve("grid3-out");
+    // A stray file where one candidate's directory must go: that candidate cannot be written,
+    // the three others read the same inputs in the same job and must still complete.
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("density-0.5_weight-1.0"), "left over by someone else\n");
+    MergeRunTest.Run run = MergeRunTest.cli("run", "-q", "--resume", cfg.toString(),
+        out.toString());
+    assertEquals(1, run.code(), "a failed candidate makes the exit code 1");
+    assertTrue(run.out().contains("3 written, 0 already complete, 1 failed"), run.out());
+    JsonNode list = candidates(out);
+    for (JsonNode c : list) {
+      String id = c.get("id").asText();
+      if (id.equals("density-0.5_weight-1.0")) {
+        assertEquals("failed", c.get("status").asText());
+        assertTrue(c.get("error").asText().contains("density-0.5_weight-1.0"),
+            c.get("error").asText());
+      } else {
+        assertEquals("complete", c.get("status").asText(), id);
+        assertTrue(Files.exists(out.resolve(id).resolve("_SUCCESS")), id);
+        assertEquals(5, c.get("shards").size(), id);
+      }
+    }
+  }
 }
