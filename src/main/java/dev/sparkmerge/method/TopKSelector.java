@@ -298,16 +298,8 @@ public final class TopKSelector implements Serializable {
   }
 
   private void finishCoarse(long[] c) {
-    long cum = 0;
-    int b = BUCKETS - 1;
-    for (; b > 0; b--) {
-      if (cum + c[b] >= k) {
-        break;
-      }
-      cum += c[b];
-    }
+    int b = bucketHoldingKth(c, 0);
     coarseBucket = b;
-    above = cum;
     boolean lowBitsShared = (lowOr & 0xFFFF) == (lowAnd & 0xFFFF);
     if (c[b] <= collectLimit && !(lowBitsShared && k - above >= c[b])) {
       pass = Pass.COLLECT;
@@ -320,16 +312,26 @@ public final class TopKSelector implements Serializable {
     }
   }
 
-  private void finishFine(long[] c) {
-    long cum = above;
-    int f = BUCKETS - 1;
-    for (; f > 0; f--) {
-      if (cum + c[f] >= k) {
+  /**
+   * Scanning down from the top bucket, with {@code countAbove} keys already above them all: the
+   * bucket holding the k-th largest key (bucket 0 if none does earlier). Sets {@link #above} to
+   * the number of keys above that bucket.
+   */
+  private int bucketHoldingKth(long[] counts, long countAbove) {
+    long cum = countAbove;
+    int b = counts.length - 1;
+    for (; b > 0; b--) {
+      if (cum + counts[b] >= k) {
         break;
       }
-      cum += c[f];
+      cum += counts[b];
     }
     above = cum;
+    return b;
+  }
+
+  private void finishFine(long[] c) {
+    int f = bucketHoldingKth(c, above);
     resolveTies(((coarseBucket ^ 0x8000) << 16) | f, c[f]);
   }
 
@@ -346,15 +348,7 @@ public final class TopKSelector implements Serializable {
     for (int i = 0; i < n; i++) {
       fine[(int) (entries[i] & 0xFFFF)]++;
     }
-    long cum = above;
-    int f = BUCKETS - 1;
-    for (; f > 0; f--) {
-      if (cum + fine[f] >= k) {
-        break;
-      }
-      cum += fine[f];
-    }
-    above = cum;
+    int f = bucketHoldingKth(fine, above);
     threshold = ((coarseBucket ^ 0x8000) << 16) | f;
     need = k - above;
     if (need >= fine[f]) {
