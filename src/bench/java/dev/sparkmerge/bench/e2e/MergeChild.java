@@ -68,8 +68,9 @@ public final class MergeChild {
     long chunk = Long.parseLong(args[3]);
 
     CheckpointFs fs = new CheckpointFs(new Configuration());
+    // The lister expands an adapters: block (AdapterBench); other configs never call it.
     JobSpec job = ConfigLoader.load(Files.readString(Path.of(config)), config,
-        RegistryCatalog.INSTANCE);
+        RegistryCatalog.INSTANCE, new BenchAdapterLister(fs));
     MergePlan plan = MergePlanner.plan(job, fs, new PlanOptions(chunk, 0));
     long tPlanned = System.nanoTime();
 
@@ -94,12 +95,6 @@ public final class MergeChild {
     if (!Files.exists(Path.of(output, "_SUCCESS"))) {
       throw new IllegalStateException(output + ": no _SUCCESS after the merge");
     }
-    long heapPeak = 0;
-    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (p.getType() == MemoryType.HEAP) {
-        heapPeak += p.getPeakUsage().getUsed();
-      }
-    }
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("jvm_ms", jvmUptimeAtMain);
     r.put("plan_ms", ms(tPlanned - tMain));
@@ -119,17 +114,33 @@ public final class MergeChild {
     r.put("shards", plan.shards().size());
     r.put("bytes_read_plan", plan.bytesRead());
     r.put("bytes_written", outcome.bytesWritten);
-    r.put("heap_peak", heapPeak);
+    r.put("heap_peak", heapPeak());
     r.put("heap_live_max", liveMax.get());
     r.put("heap_max", Runtime.getRuntime().maxMemory());
     r.put("plan_task_mem", MemoryEstimate.perTask(plan));
     r.put("gc_ms", gcMillis());
     r.put("vmhwm_kb", procStatusKb("VmHWM"));
     readsAfter.putSince(readsBefore, "merge_read", r);
-    StringBuilder line = new StringBuilder("E2E-RESULT");
+    emit(r);
+  }
+
+  /** Prints the one result line {@link ChildJvm} parses. */
+  static void emit(Map<String, Object> r) {
+    StringBuilder line = new StringBuilder(ChildJvm.RESULT.trim());
     r.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
     System.out.println(line);
     System.out.flush();
+  }
+
+  /** The sum of the heap pools' peak usage. */
+  static long heapPeak() {
+    long peak = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        peak += p.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
   }
 
   private static long ms(long nanos) {
