@@ -209,11 +209,9 @@ public final class MergeJob {
       jsc.sc().addSparkListener(progress);
     }
     try {
-      // The distributed statistics stage serves a single merge; several outputs share one read
-      // per chunk inside the write task instead (statistics passes included).
-      Map<String, Statistics> stats = plans.size() == 1
-          ? StatsStage.compute(jsc, jsc.broadcast(plans.get(0)), confB, shards) : Map.of();
-      Broadcast<Map<String, Statistics>> statsB = jsc.broadcast(stats);
+      // Statistics of large tensors across executors, one computation per distinct need.
+      List<Map<String, Statistics>> stats = StatsStage.compute(jsc, plansB, confB, shards);
+      Broadcast<List<Map<String, Statistics>>> statsB = jsc.broadcast(stats);
       jsc.setJobDescription("sparkmerge: write " + shards.size() + " shard(s) of "
           + plans.size() + " output(s)");
       // One partition per shard index: every output file has exactly one writer per attempt.
@@ -231,7 +229,7 @@ public final class MergeJob {
 
   /** The body of a write task: shard {@code index} of every output that still needs it. */
   static List<ShardResult> writeShard(List<MergePlan> plans, List<boolean[]> pending, int index,
-      List<String> roots, Configuration conf, Map<String, Statistics> statistics,
+      List<String> roots, Configuration conf, List<Map<String, Statistics>> statistics,
       boolean collectStats, java.util.function.LongConsumer bytesWritten) {
     CheckpointFs fs = new CheckpointFs(conf);
     List<ShardPlan> shards = new ArrayList<>();
@@ -245,8 +243,12 @@ public final class MergeJob {
         which.add(k);
       }
     }
+    List<Map<String, Statistics>> precomputed = new ArrayList<>();
+    for (int k : which) {
+      precomputed.add(statistics.get(k));
+    }
     List<ShardResult> written = new ShardWriter(fs, plans.get(0).options().blockElements(),
-        statistics, bytesWritten).collectingStats(collectStats).write(shards, targets);
+        precomputed, bytesWritten).collectingStats(collectStats).write(shards, targets);
     List<ShardResult> byOutput = new ArrayList<>(java.util.Collections.nCopies(plans.size(),
         (ShardResult) null));
     for (int j = 0; j < which.size(); j++) {

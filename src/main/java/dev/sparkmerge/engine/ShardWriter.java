@@ -29,7 +29,8 @@ final class ShardWriter {
   private final CheckpointFs fs;
   private final int blockElements;
   private final LongConsumer bytesWritten;
-  private final Map<String, Statistics> precomputed;
+  /** Per output (in the order given to write): statistics the statistics stage already did. */
+  private final List<Map<String, Statistics>> precomputed;
   private boolean collectStats;
   private List<List<TensorStats>> statsByOutput;
   /** Input chunks, reused by every tensor of the shard. */
@@ -38,10 +39,11 @@ final class ShardWriter {
   private float[] merged = new float[0];
 
   /**
-   * @param precomputed final statistics of tensors the statistics stage already did (by name)
+   * @param precomputed per output, in the order {@link #write} receives them: final statistics of
+   *     the tensors the statistics stage already did (by name); may be shorter (none)
    * @param bytesWritten told of output bytes as they are written (progress reporting)
    */
-  ShardWriter(CheckpointFs fs, int blockElements, Map<String, Statistics> precomputed,
+  ShardWriter(CheckpointFs fs, int blockElements, List<Map<String, Statistics>> precomputed,
       LongConsumer bytesWritten) {
     this.fs = fs;
     this.blockElements = blockElements;
@@ -138,7 +140,7 @@ final class ShardWriter {
   }
 
   /** True when the output's inputs carry LoRA updates that must be added to the stored values. */
-  private static boolean hasUpdates(TensorPlan t) {
+  static boolean hasUpdates(TensorPlan t) {
     if (t.base() != null && t.base().deltaKey() != null) {
       return true;
     }
@@ -177,8 +179,12 @@ final class ShardWriter {
     int[] source = statisticsSources(candidates);
     Statistics[] stats = new Statistics[k];
     for (int c = 0; c < k; c++) {
-      Statistics pre = precomputed.get(candidates.get(c).name());
-      stats[c] = k == 1 && pre != null ? pre
+      Statistics pre = c < precomputed.size()
+          ? precomputed.get(c).get(candidates.get(c).name()) : null;
+      if (pre != null) {
+        source[c] = c; // done already: neither computed here nor taken from another output
+      }
+      stats[c] = pre != null ? pre
           : source[c] == c ? candidates.get(c).kernel().initialStatistics() : null;
     }
     while (anyIncomplete(stats)) {

@@ -16,8 +16,10 @@ import scala.Tuple2;
 
 /**
  * The statistics stage (DESIGN.md step 3): whole-tensor statistics (top-k thresholds, norms, ...)
- * of large tensors, computed across executors. Work items are (tensor, chunk) pairs; each
- * partition folds its chunks into one partial per tensor, partials reduce by tensor, and
+ * of large tensors, computed across executors, for one merge or for several that read the same
+ * inputs (grid candidates, whose identical needs — same statistics key — are computed once).
+ * Work items are (tensor, chunk) pairs; each partition folds its chunks into one partial per
+ * tensor, compacts it, partials reduce by tensor, and
  * {@code finishPass} runs on the executors, so only the small per-pass results reach the driver.
  * Passes repeat until every tensor's statistics are complete; the result is broadcast to the write
  * stage. Tensors of one chunk or less keep their statistics inside the write task, which reads
@@ -27,46 +29,82 @@ import scala.Tuple2;
 final class StatsStage {
   private StatsStage() {}
 
-  /** One chunk of one tensor, the unit of work. */
+  /** One chunk of one tensor of one output, the unit of work. */
   private static final class Item implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
+    /** The statistics this chunk feeds (see {@link #stateId}). */
+    final String state;
+    final int plan;
     final int shard;
     final int tensor;
     final long chunk;
 
-    Item(int shard, int tensor, long chunk) {
+    Item(String state, int plan, int shard, int tensor, long chunk) {
+      this.state = state;
+      this.plan = plan;
       this.shard = shard;
       this.tensor = tensor;
       this.chunk = chunk;
     }
+
+    TensorPlan tensorOf(List<MergePlan> plans) {
+      return plans.get(plan).shards().get(shard).tensors().get(tensor);
+    }
   }
 
-  /** Final statistics by tensor name, for the tensors of the given shards that need them. */
-  static Map<String, Statistics> compute(JavaSparkContext jsc, Broadcast<MergePlan> planB,
-      Broadcast<SerializableConfiguration> confB, List<Integer> shards) {
-    MergePlan plan = planB.value();
-    int chunkElements = plan.options().chunkElements();
-    int blockElements = plan.options().blockElements();
+  /**
+   * Which statistics a tensor of output {@code k} needs: outputs whose kernels have equal
+   * statistics keys and read the same chunks (no LoRA updates) share one; others get their own.
+   */
+  private static String stateId(TensorPlan t, int k, int outputs) {
+    Object key = t.kernel().statisticsKey();
+    boolean ownChunks = outputs > 1 && ShardWriter.hasUpdates(t);
+    return t.name() + "\u0000" + (key == null || ownChunks ? "output " + k : key);
+  }
+
+  /**
+   * Final statistics of the tensors of the given shards that need them, by tensor name, for each
+   * output (grid candidates and baked adapters read the same inputs; outputs needing identical
+   * statistics share one computation).
+   */
+  static List<Map<String, Statistics>> compute(JavaSparkContext jsc,
+      Broadcast<List<MergePlan>> plansB, Broadcast<SerializableConfiguration> confB,
+      List<Integer> shards) {
+    List<MergePlan> plans = plansB.value();
+    int chunkElements = plans.get(0).options().chunkElements();
+    int blockElements = plans.get(0).options().blockElements();
     Map<String, Statistics> states = new HashMap<>();
+    List<Map<String, String>> idsByOutput = new ArrayList<>();
     List<Item> items = new ArrayList<>();
-    for (int s : shards) {
-      List<TensorPlan> tensors = plan.shards().get(s).tensors();
-      for (int t = 0; t < tensors.size(); t++) {
-        TensorPlan tp = tensors.get(t);
-        Statistics initial = tp.kernel() == null ? null : tp.kernel().initialStatistics();
-        int step = TensorChunkReader.step(tp, chunkElements);
-        long chunks = tp.numel() / step + (tp.numel() % step == 0 ? 0 : 1);
-        if (initial == null || initial.isComplete() || chunks <= 1) {
-          continue;
-        }
-        states.put(tp.name(), initial);
-        for (long c = 0; c < chunks; c++) {
-          items.add(new Item(s, t, c));
+    for (int k = 0; k < plans.size(); k++) {
+      Map<String, String> ids = new HashMap<>();
+      idsByOutput.add(ids);
+      for (int s : shards) {
+        List<TensorPlan> tensors = plans.get(k).shards().get(s).tensors();
+        for (int t = 0; t < tensors.size(); t++) {
+          TensorPlan tp = tensors.get(t);
+          Statistics initial = tp.kernel() == null ? null : tp.kernel().initialStatistics();
+          int step = TensorChunkReader.step(tp, chunkElements);
+          long chunks = tp.numel() / step + (tp.numel() % step == 0 ? 0 : 1);
+          if (initial == null || initial.isComplete() || chunks <= 1) {
+            continue;
+          }
+          String id = stateId(tp, k, plans.size());
+          ids.put(tp.name(), id);
+          if (states.putIfAbsent(id, initial) == null) {
+            for (long c = 0; c < chunks; c++) {
+              items.add(new Item(id, k, s, t, c));
+            }
+          }
         }
       }
     }
+    List<Map<String, Statistics>> byOutput = new ArrayList<>();
     if (items.isEmpty()) {
-      return Map.of();
+      for (int k = 0; k < plans.size(); k++) {
+        byOutput.add(Map.of());
+      }
+      return byOutput;
     }
     Map<String, Statistics> done = new HashMap<>();
     int partitions = Math.max(1, Math.min(items.size(), jsc.defaultParallelism() * 4));
@@ -74,7 +112,7 @@ final class StatsStage {
       Broadcast<Map<String, Statistics>> statesB = jsc.broadcast(new HashMap<>(states));
       List<Item> pending = new ArrayList<>();
       for (Item i : items) {
-        if (states.containsKey(plan.shards().get(i.shard).tensors().get(i.tensor).name())) {
+        if (states.containsKey(i.state)) {
           pending.add(i);
         }
       }
@@ -82,7 +120,7 @@ final class StatsStage {
           + " tensor(s)");
       Map<String, Statistics> next = jsc.parallelize(pending, Math.min(partitions,
               pending.size()))
-          .mapPartitionsToPair(it -> partials(it, planB.value(), statesB.value(),
+          .mapPartitionsToPair(it -> partials(it, plansB.value(), statesB.value(),
               confB.value().value(), chunkElements, blockElements))
           .reduceByKey((a, b) -> {
             a.combine(b);
@@ -96,13 +134,18 @@ final class StatsStage {
         (e.getValue().isComplete() ? done : states).put(e.getKey(), e.getValue());
       }
     }
-    return done;
+    for (Map<String, String> ids : idsByOutput) {
+      Map<String, Statistics> stats = new HashMap<>();
+      ids.forEach((name, id) -> stats.put(name, done.get(id)));
+      byOutput.add(stats);
+    }
+    return byOutput;
   }
 
-  /** Folds one partition's chunks into one partial per tensor. */
+  /** Folds one partition's chunks into one partial per statistics. */
   private static Iterator<Tuple2<String, Statistics>> partials(Iterator<Item> items,
-      MergePlan plan, Map<String, Statistics> states, org.apache.hadoop.conf.Configuration conf,
-      int chunkElements, int blockElements) {
+      List<MergePlan> plans, Map<String, Statistics> states,
+      org.apache.hadoop.conf.Configuration conf, int chunkElements, int blockElements) {
     Map<String, Statistics> partials = new HashMap<>();
     try (InputFiles inputs = new InputFiles(new CheckpointFs(conf))) {
       ChunkBuffers buffers = new ChunkBuffers();
@@ -110,12 +153,12 @@ final class StatsStage {
       TensorPlan current = null;
       while (items.hasNext()) {
         Item i = items.next();
-        TensorPlan t = plan.shards().get(i.shard).tensors().get(i.tensor);
+        TensorPlan t = i.tensorOf(plans);
         if (t != current) {
           current = t;
           reader = new TensorChunkReader(t, inputs, blockElements, buffers);
         }
-        Statistics partial = partials.computeIfAbsent(t.name(), n -> states.get(n).newPartial());
+        Statistics partial = partials.computeIfAbsent(i.state, n -> states.get(n).newPartial());
         // The item's chunk, read in cache-sized blocks (both sizes are multiples of the kernel's
         // alignment, so every block starts where the kernel allows).
         long chunkStep = TensorChunkReader.step(t, chunkElements);
@@ -127,7 +170,10 @@ final class StatsStage {
       }
     }
     List<Tuple2<String, Statistics>> out = new ArrayList<>();
-    partials.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
+    partials.forEach((k, v) -> {
+      v.compact(); // sparse histograms: a merge of N adapters ships N selectors per tensor
+      out.add(new Tuple2<>(k, v));
+    });
     return out.iterator();
   }
 }

@@ -4,6 +4,7 @@ import dev.sparkmerge.method.Chunk;
 import dev.sparkmerge.method.TensorKernel;
 import dev.sparkmerge.plan.InputRef;
 import dev.sparkmerge.plan.TensorPlan;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -75,21 +76,42 @@ final class TensorChunkReader {
    * alignment), as {@link #read(long, boolean)} does.
    */
   Chunk readRange(long start, int n, boolean withUpdates) {
+    // Stored values first, each distinct stored tensor read once: BASE+ADAPTER inputs all store
+    // the base, and N adapters would otherwise read it N + 1 times per chunk.
+    List<InputRef> refs = new ArrayList<>();
+    List<float[]> arrays = new ArrayList<>();
     if (base != null) {
-      read(tensor.base(), start, n, base, withUpdates);
+      refs.add(tensor.base());
+      arrays.add(base);
     }
     for (int m = 0; m < models.length; m++) {
-      read(tensor.models().get(m), start, n, models[m], withUpdates);
+      refs.add(tensor.models().get(m));
+      arrays.add(models[m]);
+    }
+    for (int i = 0; i < refs.size(); i++) {
+      int same = firstWithSameStored(refs, i);
+      if (same == i) {
+        inputs.readStored(refs.get(i), start, n, arrays.get(i));
+      } else {
+        System.arraycopy(arrays.get(same), 0, arrays.get(i), 0, n);
+      }
+    }
+    if (withUpdates) {
+      for (int i = 0; i < refs.size(); i++) {
+        inputs.addUpdate(refs.get(i), start, n, arrays.get(i));
+      }
     }
     return new Chunk(start, n, base, models);
   }
 
-  private void read(InputRef in, long start, int n, float[] dst, boolean withUpdates) {
-    if (withUpdates) {
-      inputs.readFloats(in, start, n, dst);
-    } else {
-      inputs.readStored(in, start, n, dst);
+  /** The first of refs[0..i] that stores the same values as refs[i] (i itself if none). */
+  private static int firstWithSameStored(List<InputRef> refs, int i) {
+    for (int j = 0; j < i; j++) {
+      if (refs.get(j).sameStored(refs.get(i))) {
+        return j;
+      }
     }
+    return i;
   }
 
   /**

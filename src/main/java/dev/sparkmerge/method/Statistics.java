@@ -37,6 +37,12 @@ public abstract class Statistics implements Serializable {
   /** Adds one chunk's contribution to this partial. */
   public abstract void accumulate(Chunk chunk);
 
+  /**
+   * Shrinks a finished partial before it is shipped to another task (for example sparse
+   * histograms). Optional: the default does nothing; {@link #combine} must accept both forms.
+   */
+  public void compact() {}
+
   /** Adds another partial of the same pass into this one. */
   public abstract void combine(Statistics other);
 

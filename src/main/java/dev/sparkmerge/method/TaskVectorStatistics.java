@@ -164,6 +164,15 @@ final class TaskVectorStatistics extends Statistics {
   }
 
   @Override
+  public void compact() {
+    for (TopKSelector[] perModel : selectors) {
+      for (TopKSelector s : perModel) {
+        s.compact();
+      }
+    }
+  }
+
+  @Override
   public void combine(Statistics other) {
     TaskVectorStatistics o = (TaskVectorStatistics) other;
     if (phase == Phase.SELECT) {

@@ -62,6 +62,10 @@ public final class TopKSelector implements Serializable {
   private long lastKeptIndex;
   // Accumulators of the current pass; allocated on first use so empty partials stay small.
   private long[] counts;
+  /** Set by {@link #compact}: counts hold buckets [countsOffset, countsOffset + length), folded. */
+  private boolean compacted;
+  private int countsOffset;
+  private int denseLength;
   private int lowOr;
   private int lowAnd = -1;
   /** COLLECT / COLLECT_EQUAL: {@code index << 16 | low 16 key bits} of the gathered elements. */
@@ -241,6 +245,49 @@ public final class TopKSelector implements Serializable {
     return counts;
   }
 
+  /**
+   * Shrinks this partial before it travels between tasks: folds the interleaved copies and keeps
+   * only the range of non-zero counts — a tensor's magnitudes fill a few thousand of the 65536
+   * buckets, so a 2 MiB histogram becomes tens of KiB (a merge of N adapters ships N per tensor).
+   * Call after the last {@link #accumulate}; {@link #combine} and {@link #finishPass} accept both
+   * forms.
+   */
+  public void compact() {
+    if (counts == null || compacted) {
+      return;
+    }
+    long[] dense = dense();
+    int lo = 0;
+    while (lo < dense.length && dense[lo] == 0) {
+      lo++;
+    }
+    int hi = dense.length - 1;
+    while (hi >= lo && dense[hi] == 0) {
+      hi--;
+    }
+    denseLength = dense.length;
+    countsOffset = lo;
+    counts = java.util.Arrays.copyOfRange(dense, lo, Math.max(lo, hi + 1));
+    compacted = true;
+  }
+
+  /** The counts of this pass, one per bucket or block (copies folded, compaction undone). */
+  private long[] dense() {
+    if (compacted) {
+      long[] d = new long[denseLength];
+      System.arraycopy(counts, 0, d, countsOffset, counts.length);
+      return d;
+    }
+    if (pass == Pass.COARSE || pass == Pass.FINE) {
+      long[] d = new long[BUCKETS];
+      for (int b = 0; b < BUCKETS; b++) {
+        d[b] = counts[b << 2] + counts[(b << 2) + 1] + counts[(b << 2) + 2] + counts[(b << 2) + 3];
+      }
+      return d;
+    }
+    return counts;
+  }
+
   /** Adds another partial of the same pass. */
   public void combine(TopKSelector other) {
     if (other.collectedCount > 0) {
@@ -252,29 +299,54 @@ public final class TopKSelector implements Serializable {
     if (pass == Pass.DONE || other.counts == null) {
       return;
     }
+    if (pass == Pass.COARSE) {
+      lowOr |= other.lowOr;
+      lowAnd &= other.lowAnd;
+    }
     if (counts == null) {
       counts = other.counts.clone();
+      compacted = other.compacted;
+      countsOffset = other.countsOffset;
+      denseLength = other.denseLength;
+    } else if (compacted || other.compacted) {
+      compact();
+      other.compact();
+      addCompacted(other);
     } else {
       for (int i = 0; i < counts.length; i++) {
         counts[i] += other.counts[i];
       }
     }
-    if (pass == Pass.COARSE) {
-      lowOr |= other.lowOr;
-      lowAnd &= other.lowAnd;
+  }
+
+  /** Both compacted: the sum over the union of their ranges. */
+  private void addCompacted(TopKSelector other) {
+    if (other.counts.length == 0) {
+      return;
     }
+    if (counts.length == 0) {
+      counts = other.counts.clone();
+      countsOffset = other.countsOffset;
+      return;
+    }
+    int lo = Math.min(countsOffset, other.countsOffset);
+    int hi = Math.max(countsOffset + counts.length, other.countsOffset + other.counts.length);
+    long[] sum = new long[hi - lo];
+    for (int i = 0; i < counts.length; i++) {
+      sum[countsOffset - lo + i] += counts[i];
+    }
+    for (int i = 0; i < other.counts.length; i++) {
+      sum[other.countsOffset - lo + i] += other.counts[i];
+    }
+    counts = sum;
+    countsOffset = lo;
   }
 
   /** Ends the pass on the fully combined partial, moving to the next pass or to DONE. */
   public void finishPass() {
-    long[] c = counts == null ? new long[BUCKETS] : counts;
-    if ((pass == Pass.COARSE || pass == Pass.FINE) && counts != null) {
-      c = new long[BUCKETS];
-      for (int b = 0; b < BUCKETS; b++) {
-        c[b] = counts[b << 2] + counts[(b << 2) + 1] + counts[(b << 2) + 2] + counts[(b << 2) + 3];
-      }
-    }
+    long[] c = counts == null ? new long[BUCKETS] : dense();
     counts = null;
+    compacted = false;
     switch (pass) {
       case COARSE:
         finishCoarse(c);

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +58,7 @@ class SharedReadWriterTest {
         plan("ties", ", density: 0.7"), plan("task_arithmetic", ""), plan("dare_linear",
             ", density: 0.5"));
     CheckpointFs fs = CheckpointFs.withDefaults();
-    ShardWriter writer = new ShardWriter(fs, 64, Map.of(), n -> { });
+    ShardWriter writer = new ShardWriter(fs, 64, List.of(), n -> { });
     long soloBytes = 0;
     long gridBytes = 0;
     for (int s = 0; s < plans.get(0).shards().size(); s++) {
@@ -96,7 +95,7 @@ class SharedReadWriterTest {
         + "\n    parameters: {weight: 1.0}\n";
     MergePlan other = MergePlanner.plan(ConfigLoader.load(yaml, "x.yml", RegistryCatalog.INSTANCE),
         CheckpointFs.withDefaults(), new PlanOptions(64, 0));
-    ShardWriter writer = new ShardWriter(CheckpointFs.withDefaults(), 64, Map.of(), n -> { });
+    ShardWriter writer = new ShardWriter(CheckpointFs.withDefaults(), 64, List.of(), n -> { });
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> writer.write(List.of(withBase.shards().get(1), other.shards().get(1)),
             List.of(new org.apache.hadoop.fs.Path(tmp.resolve("x1").toUri()),
