@@ -1,6 +1,7 @@
 package dev.sparkmerge.engine;
 
 import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.method.Chunk;
 import dev.sparkmerge.method.Statistics;
 import dev.sparkmerge.plan.MergePlan;
 import dev.sparkmerge.plan.TensorPlan;
@@ -29,18 +30,19 @@ import scala.Tuple2;
 final class StatsStage {
   private StatsStage() {}
 
-  /** One chunk of one tensor of one output, the unit of work. */
+  /** One chunk of one tensor, the unit of work: read once, it feeds every statistics listed. */
   private static final class Item implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    /** The statistics this chunk feeds (see {@link #stateId}). */
-    final String state;
+    /** The statistics this chunk feeds (see {@link #stateId}), all over the same chunk values. */
+    final List<String> states;
+    /** Where the tensor is planned (the first output needing it). */
     final int plan;
     final int shard;
     final int tensor;
     final long chunk;
 
-    Item(String state, int plan, int shard, int tensor, long chunk) {
-      this.state = state;
+    Item(List<String> states, int plan, int shard, int tensor, long chunk) {
+      this.states = states;
       this.plan = plan;
       this.shard = shard;
       this.tensor = tensor;
@@ -50,6 +52,11 @@ final class StatsStage {
     TensorPlan tensorOf(List<MergePlan> plans) {
       return plans.get(plan).shards().get(shard).tensors().get(tensor);
     }
+  }
+
+  private static long chunkCount(TensorPlan t, int chunkElements) {
+    int step = TensorChunkReader.step(t, chunkElements);
+    return t.numel() / step + (t.numel() % step == 0 ? 0 : 1);
   }
 
   /**
@@ -75,6 +82,11 @@ final class StatsStage {
     int blockElements = plans.get(0).options().blockElements();
     Map<String, Statistics> states = new HashMap<>();
     List<Map<String, String>> idsByOutput = new ArrayList<>();
+    // Statistics over the same chunk values (no per-output LoRA updates) share one read per
+    // chunk: one group per tensor (and chunk alignment), holding every distinct need — e.g. one
+    // per density of a grid.
+    Map<String, List<String>> sharedByTensor = new java.util.LinkedHashMap<>();
+    Map<String, int[]> firstPlanned = new HashMap<>();
     List<Item> items = new ArrayList<>();
     for (int k = 0; k < plans.size(); k++) {
       Map<String, String> ids = new HashMap<>();
@@ -84,21 +96,36 @@ final class StatsStage {
         for (int t = 0; t < tensors.size(); t++) {
           TensorPlan tp = tensors.get(t);
           Statistics initial = tp.kernel() == null ? null : tp.kernel().initialStatistics();
-          int step = TensorChunkReader.step(tp, chunkElements);
-          long chunks = tp.numel() / step + (tp.numel() % step == 0 ? 0 : 1);
+          long chunks = chunkCount(tp, chunkElements);
           if (initial == null || initial.isComplete() || chunks <= 1) {
             continue;
           }
           String id = stateId(tp, k, plans.size());
           ids.put(tp.name(), id);
-          if (states.putIfAbsent(id, initial) == null) {
+          if (states.putIfAbsent(id, initial) != null) {
+            continue;
+          }
+          if (plans.size() > 1 && ShardWriter.hasUpdates(tp)) {
             for (long c = 0; c < chunks; c++) {
-              items.add(new Item(id, k, s, t, c));
+              items.add(new Item(List.of(id), k, s, t, c));
             }
+          } else {
+            // Chunks are cut by the kernel's alignment, so only equal alignments share them.
+            String group = tp.name() + "@" + tp.kernel().chunkAlignment();
+            sharedByTensor.computeIfAbsent(group, n -> new ArrayList<>()).add(id);
+            firstPlanned.putIfAbsent(group, new int[] {k, s, t});
           }
         }
       }
     }
+    sharedByTensor.forEach((group, ids) -> {
+      int[] at = firstPlanned.get(group);
+      long chunks = chunkCount(plans.get(at[0]).shards().get(at[1]).tensors().get(at[2]),
+          chunkElements);
+      for (long c = 0; c < chunks; c++) {
+        items.add(new Item(ids, at[0], at[1], at[2], c));
+      }
+    });
     List<Map<String, Statistics>> byOutput = new ArrayList<>();
     if (items.isEmpty()) {
       for (int k = 0; k < plans.size(); k++) {
@@ -112,8 +139,11 @@ final class StatsStage {
       Broadcast<Map<String, Statistics>> statesB = jsc.broadcast(new HashMap<>(states));
       List<Item> pending = new ArrayList<>();
       for (Item i : items) {
-        if (states.containsKey(i.state)) {
-          pending.add(i);
+        for (String id : i.states) {
+          if (states.containsKey(id)) {
+            pending.add(i);
+            break;
+          }
         }
       }
       jsc.setJobDescription("sparkmerge: statistics pass " + pass + " over " + states.size()
@@ -158,14 +188,22 @@ final class StatsStage {
           current = t;
           reader = new TensorChunkReader(t, inputs, blockElements, buffers);
         }
-        Statistics partial = partials.computeIfAbsent(i.state, n -> states.get(n).newPartial());
+        List<Statistics> fed = new ArrayList<>();
+        for (String id : i.states) {
+          if (states.containsKey(id)) { // still in progress (the others are finished)
+            fed.add(partials.computeIfAbsent(id, n -> states.get(n).newPartial()));
+          }
+        }
         // The item's chunk, read in cache-sized blocks (both sizes are multiples of the kernel's
         // alignment, so every block starts where the kernel allows).
         long chunkStep = TensorChunkReader.step(t, chunkElements);
         long from = i.chunk * chunkStep;
         long to = Math.min(t.numel(), from + chunkStep);
         for (long s = from; s < to; s += reader.step()) {
-          partial.accumulate(reader.readRange(s, (int) Math.min(reader.step(), to - s), true));
+          Chunk block = reader.readRange(s, (int) Math.min(reader.step(), to - s), true);
+          for (Statistics partial : fed) {
+            partial.accumulate(block);
+          }
         }
       }
     }

@@ -177,4 +177,29 @@ class GridRunTest {
       }
     }
   }
+
+  @Test
+  void withTheStatisticsStageEveryCandidateStillMatchesItsSoloRun() throws Exception {
+    // 64-byte chunks: every tensor of the tiny model has several, so all statistics come from
+    // the statistics stage, shared per density across the weights and read once per chunk.
+    Path cfg = tmp.resolve("grid4.yml");
+    Files.writeString(cfg, grid("[0.3, 0.7]"));
+    Path out = tmp.resolve("grid4-out");
+    MergeRunTest.Run run = MergeRunTest.cli("run", "-q", "--chunk-size", "64", cfg.toString(),
+        out.toString());
+    assertEquals(0, run.code(), run.err() + run.out());
+    for (String density : List.of("0.3", "0.7")) {
+      for (String weight : List.of("0.5", "1.0")) {
+        Path solo = tmp.resolve("solo-" + density + "-" + weight + ".yml");
+        Files.writeString(solo, "merge_method: ties\n" + models()
+            + "parameters: {normalize: true, density: " + density + ", weight: " + weight
+            + "}\n");
+        Path soloOut = tmp.resolve("solo-" + density + "-" + weight);
+        assertEquals(0, MergeRunTest.cli("run", "-q", solo.toString(), soloOut.toString())
+            .code());
+        assertEquals(MergeRunTest.shardHashes(soloOut), MergeRunTest.shardHashes(
+            out.resolve("density-" + density + "_weight-" + weight)), density + "/" + weight);
+      }
+    }
+  }
 }
