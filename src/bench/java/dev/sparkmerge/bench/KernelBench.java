@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * One merge kernel over a whole 4096 × 11008 tensor on one thread: every statistics pass and the
- * merge pass, each re-decoding the bf16 inputs chunk by chunk as the write stage would. The score
+ * merge pass, each re-decoding the bf16 inputs block by block as the write stage does. The score
  * is milliseconds per tensor; model-elements per second = 4096 × 11008 × models / time, where
  * models is the number of non-base inputs ({@link #modelCount}).
  */
@@ -37,7 +37,8 @@ public class KernelBench {
   static final int ROWS = 4096;
   static final int COLS = 11008;
   static final int NUMEL = ROWS * COLS;
-  static final int CHUNK = 1 << 20;
+  /** Elements decoded per input at once: the engine's block size (PlanOptions.BLOCK_ELEMENTS). */
+  static final int CHUNK = dev.sparkmerge.plan.PlanOptions.BLOCK_ELEMENTS;
 
   @Param({"linear", "task_arithmetic", "ties", "dare_ties", "dare_linear", "breadcrumbs",
       "breadcrumbs_ties", "della", "della_linear", "slerp", "nuslerp", "multislerp", "karcher",
