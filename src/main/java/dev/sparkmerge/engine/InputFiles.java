@@ -146,6 +146,18 @@ final class InputFiles implements Closeable {
         k -> LoraBiasDelta.load(t, fs));
   }
 
+  /**
+   * Drops the LoRA factors and DoRA norms loaded so far. Called when a task moves to the next
+   * tensor: they belong to one tensor each, and kept for a whole task they would grow with the
+   * number of adapters times the tensors the task visits.
+   */
+  void forgetUpdates() {
+    loraDeltas.clear();
+    biasDeltas.clear();
+    doras.clear();
+    doraFactors.clear();
+  }
+
   /** Reads raw stored bytes of a tensor (for tensors copied unchanged). */
   void readBytes(InputRef in, long byteOffset, ByteBuffer dst) {
     file(in).readBytes(in.stored(), byteOffset, dst);

@@ -29,6 +29,7 @@ final class TensorChunkReader {
     this.tensor = tensor;
     this.inputs = inputs;
     this.buffers = buffers;
+    inputs.forgetUpdates(); // the previous tensor's LoRA factors are not needed any more
     this.step = step(tensor, chunkElements);
     this.base = tensor.base() == null ? null : buffers.get(0, step);
     List<InputRef> m = tensor.models();
