@@ -185,6 +185,9 @@ final class StatsStage {
         Item i = items.next();
         TensorPlan t = i.tensorOf(plans);
         if (t != current) {
+          // The previous tensor's partials are complete for this partition (its items are
+          // contiguous): shrink them now rather than hold full histograms for every tensor.
+          partials.values().forEach(Statistics::compact);
           current = t;
           reader = new TensorChunkReader(t, inputs, blockElements, buffers);
         }

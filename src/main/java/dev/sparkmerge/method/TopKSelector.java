@@ -239,6 +239,15 @@ public final class TopKSelector implements Serializable {
   }
 
   private long[] counts(int size) {
+    if (compacted) { // accumulating again after compact(): back to the accumulation layout
+      long[] d = dense();
+      compacted = false;
+      counts = new long[size];
+      boolean interleaved = pass == Pass.COARSE || pass == Pass.FINE;
+      for (int b = 0; b < d.length; b++) {
+        counts[interleaved ? b << 2 : b] = d[b];
+      }
+    }
     if (counts == null) {
       counts = new long[size];
     }
@@ -249,8 +258,8 @@ public final class TopKSelector implements Serializable {
    * Shrinks this partial before it travels between tasks: folds the interleaved copies and keeps
    * only the range of non-zero counts — a tensor's magnitudes fill a few thousand of the 65536
    * buckets, so a 2 MiB histogram becomes tens of KiB (a merge of N adapters ships N per tensor).
-   * Call after the last {@link #accumulate}; {@link #combine} and {@link #finishPass} accept both
-   * forms.
+   * {@link #accumulate}, {@link #combine} and {@link #finishPass} accept both forms (accumulating
+   * into a compacted partial expands it again).
    */
   public void compact() {
     if (counts == null || compacted) {

@@ -29,7 +29,10 @@ class TopKSelectorTest {
       for (int start = 0; start < keys.length; start += chunk) {
         int n = Math.min(chunk, keys.length - start);
         TopKSelector p = s.newPartial();
-        p.accumulate(Arrays.copyOfRange(keys, start, start + n), n, start);
+        int half = n / 2; // accumulate, compact, accumulate again: the partial expands itself
+        p.accumulate(Arrays.copyOfRange(keys, start, start + half), half, start);
+        p.compact();
+        p.accumulate(Arrays.copyOfRange(keys, start + half, start + n), n - half, start + half);
         if ((start / chunk) % 3 != 1) {
           p.compact(); // as shipped between tasks; mixes both forms in combine
         }
