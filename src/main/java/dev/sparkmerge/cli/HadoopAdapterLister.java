@@ -16,10 +16,10 @@ import org.apache.hadoop.fs.Path;
  * path is expanded; a match that holds adapter_config.json is an adapter, a directory that does
  * not is searched one level down (so {@code hdfs:///adapters/} lists the adapters inside it).
  */
-final class HadoopAdapterLister implements AdapterLister {
+public final class HadoopAdapterLister implements AdapterLister {
   private final CheckpointFs fs;
 
-  HadoopAdapterLister(CheckpointFs fs) {
+  public HadoopAdapterLister(CheckpointFs fs) {
     this.fs = fs;
   }
 

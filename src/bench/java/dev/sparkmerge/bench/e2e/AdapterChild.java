@@ -43,7 +43,7 @@ public final class AdapterChild {
 
     CheckpointFs fs = new CheckpointFs(new Configuration());
     JobSpec job = ConfigLoader.load(Files.readString(Path.of(config)), config,
-        RegistryCatalog.INSTANCE, new BenchAdapterLister(fs));
+        RegistryCatalog.INSTANCE, new dev.sparkmerge.cli.HadoopAdapterLister(fs));
     if (!job.output().isAdapter()) {
       throw new IllegalArgumentException(config + ": not an 'output: adapter' config");
     }

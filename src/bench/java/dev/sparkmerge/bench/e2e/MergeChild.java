@@ -70,7 +70,7 @@ public final class MergeChild {
     CheckpointFs fs = new CheckpointFs(new Configuration());
     // The lister expands an adapters: block (AdapterBench); other configs never call it.
     JobSpec job = ConfigLoader.load(Files.readString(Path.of(config)), config,
-        RegistryCatalog.INSTANCE, new BenchAdapterLister(fs));
+        RegistryCatalog.INSTANCE, new dev.sparkmerge.cli.HadoopAdapterLister(fs));
     MergePlan plan = MergePlanner.plan(job, fs, new PlanOptions(chunk, 0));
     long tPlanned = System.nanoTime();
 
