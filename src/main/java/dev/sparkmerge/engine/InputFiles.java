@@ -52,22 +52,17 @@ final class InputFiles implements Closeable {
   }
 
   /**
-   * Reads elements [start, start + count) of the input in its used (possibly cropped) shape,
-   * decoded to float32, into {@code dst[0..count)}, with the input's LoRA update added.
+   * Reads elements [start, start + count) of the input's stored values in its used (possibly
+   * cropped) shape, decoded to float32, into {@code dst[0..count)} — without any LoRA update
+   * ({@link #addUpdate} adds it).
    */
-  void readFloats(InputRef in, long start, int count, float[] dst) {
-    readStored(in, start, count, dst);
-    addUpdate(in, start, count, dst);
-  }
-
-  /** The stored values only (no LoRA update), as {@link #readFloats} lays them out. */
   void readStored(InputRef in, long start, int count, float[] dst) {
     SafetensorsFile f = file(in);
     forEachSegment(in, start, count, (storedStart, off, n) ->
         scratch = f.readFloats(in.stored(), storedStart, dst, off, n, scratch));
   }
 
-  /** Adds the input's LoRA update (if any) to values laid out as {@link #readFloats} does. */
+  /** Adds the input's LoRA update (if any) to values laid out as {@link #readStored} does. */
   void addUpdate(InputRef in, long start, int count, float[] dst) {
     if (in.lora() != null && in.lora().dora()) {
       applyDora(in, start, count, dst);

@@ -242,8 +242,7 @@ final class ShardWriter {
     Object[] keys = new Object[k];
     for (int c = 0; c < k; c++) {
       source[c] = c;
-      boolean ownChunks = k > 1 && hasUpdates(candidates.get(c));
-      keys[c] = ownChunks ? null : candidates.get(c).kernel().statisticsKey();
+      keys[c] = shareableStatisticsKey(candidates.get(c), k);
       for (int d = 0; d < c && keys[c] != null; d++) {
         if (source[d] == d && keys[c].equals(keys[d])) {
           source[c] = d;
@@ -252,6 +251,15 @@ final class ShardWriter {
       }
     }
     return source;
+  }
+
+  /**
+   * The key under which the tensor's statistics may be shared among {@code outputs} outputs
+   * reading the same inputs: the kernel's statistics key, or null when it has none or the output
+   * sees its own chunks (LoRA updates of its own).
+   */
+  static Object shareableStatisticsKey(TensorPlan t, int outputs) {
+    return outputs > 1 && hasUpdates(t) ? null : t.kernel().statisticsKey();
   }
 
   private static boolean anyIncomplete(Statistics[] stats) {

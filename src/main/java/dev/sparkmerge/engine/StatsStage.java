@@ -54,19 +54,13 @@ final class StatsStage {
     }
   }
 
-  private static long chunkCount(TensorPlan t, int chunkElements) {
-    int step = TensorChunkReader.step(t, chunkElements);
-    return t.numel() / step + (t.numel() % step == 0 ? 0 : 1);
-  }
-
   /**
    * Which statistics a tensor of output {@code k} needs: outputs whose kernels have equal
    * statistics keys and read the same chunks (no LoRA updates) share one; others get their own.
    */
   private static String stateId(TensorPlan t, int k, int outputs) {
-    Object key = t.kernel().statisticsKey();
-    boolean ownChunks = outputs > 1 && ShardWriter.hasUpdates(t);
-    return t.name() + "\u0000" + (key == null || ownChunks ? "output " + k : key);
+    Object key = ShardWriter.shareableStatisticsKey(t, outputs);
+    return t.name() + "\u0000" + (key == null ? "output " + k : key);
   }
 
   /**
@@ -96,7 +90,7 @@ final class StatsStage {
         for (int t = 0; t < tensors.size(); t++) {
           TensorPlan tp = tensors.get(t);
           Statistics initial = tp.kernel() == null ? null : tp.kernel().initialStatistics();
-          long chunks = chunkCount(tp, chunkElements);
+          long chunks = TensorChunkReader.chunkCount(tp, chunkElements);
           if (initial == null || initial.isComplete() || chunks <= 1) {
             continue;
           }
@@ -120,8 +114,8 @@ final class StatsStage {
     }
     sharedByTensor.forEach((group, ids) -> {
       int[] at = firstPlanned.get(group);
-      long chunks = chunkCount(plans.get(at[0]).shards().get(at[1]).tensors().get(at[2]),
-          chunkElements);
+      TensorPlan first = plans.get(at[0]).shards().get(at[1]).tensors().get(at[2]);
+      long chunks = TensorChunkReader.chunkCount(first, chunkElements);
       for (long c = 0; c < chunks; c++) {
         items.add(new Item(ids, at[0], at[1], at[2], c));
       }

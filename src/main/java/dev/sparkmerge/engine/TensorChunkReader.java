@@ -4,7 +4,6 @@ import dev.sparkmerge.method.Chunk;
 import dev.sparkmerge.method.TensorKernel;
 import dev.sparkmerge.plan.InputRef;
 import dev.sparkmerge.plan.TensorPlan;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,6 +20,11 @@ final class TensorChunkReader {
   private final float[][] models;
   private final int step;
   private final ChunkBuffers buffers;
+  /** Base (if any) then models, with their arrays: the inputs in one list for reading. */
+  private final InputRef[] refs;
+  private final float[][] arrays;
+  /** Per input, the input whose stored values it shares (its own index if none earlier). */
+  private final int[] storedSource;
   private float[] copyBase;
   private float[][] copyModels;
 
@@ -37,6 +41,18 @@ final class TensorChunkReader {
     for (int i = 0; i < models.length; i++) {
       models[i] = buffers.get(1 + i, step);
     }
+    int first = base == null ? 0 : 1;
+    this.refs = new InputRef[first + models.length];
+    this.arrays = new float[refs.length][];
+    if (base != null) {
+      refs[0] = tensor.base();
+      arrays[0] = base;
+    }
+    for (int i = 0; i < models.length; i++) {
+      refs[first + i] = m.get(i);
+      arrays[first + i] = models[i];
+    }
+    this.storedSource = storedSources(refs);
   }
 
   /** The chunk length: the configured size rounded down to the kernel's alignment (≥ one unit). */
@@ -53,8 +69,16 @@ final class TensorChunkReader {
 
   /** Number of chunks of the tensor. */
   long chunkCount() {
-    long n = tensor.numel();
-    return n / step + (n % step == 0 ? 0 : 1);
+    return chunks(tensor.numel(), step);
+  }
+
+  /** Number of chunks of {@code tensor} cut at {@link #step}{@code (tensor, chunkElements)}. */
+  static long chunkCount(TensorPlan tensor, int chunkElements) {
+    return chunks(tensor.numel(), step(tensor, chunkElements));
+  }
+
+  private static long chunks(long numel, long step) {
+    return numel / step + (numel % step == 0 ? 0 : 1);
   }
 
   /** Reads chunk {@code i}; the returned chunk's arrays are reused by the next call. */
@@ -77,42 +101,36 @@ final class TensorChunkReader {
    * alignment), as {@link #read(long, boolean)} does.
    */
   Chunk readRange(long start, int n, boolean withUpdates) {
-    // Stored values first, each distinct stored tensor read once: BASE+ADAPTER inputs all store
-    // the base, and N adapters would otherwise read it N + 1 times per chunk.
-    List<InputRef> refs = new ArrayList<>();
-    List<float[]> arrays = new ArrayList<>();
-    if (base != null) {
-      refs.add(tensor.base());
-      arrays.add(base);
-    }
-    for (int m = 0; m < models.length; m++) {
-      refs.add(tensor.models().get(m));
-      arrays.add(models[m]);
-    }
-    for (int i = 0; i < refs.size(); i++) {
-      int same = firstWithSameStored(refs, i);
-      if (same == i) {
-        inputs.readStored(refs.get(i), start, n, arrays.get(i));
+    // Stored values first, each distinct stored tensor read once (storedSource): BASE+ADAPTER
+    // inputs all store the base, and N adapters would otherwise read it N + 1 times per chunk.
+    for (int i = 0; i < refs.length; i++) {
+      if (storedSource[i] == i) {
+        inputs.readStored(refs[i], start, n, arrays[i]);
       } else {
-        System.arraycopy(arrays.get(same), 0, arrays.get(i), 0, n);
+        System.arraycopy(arrays[storedSource[i]], 0, arrays[i], 0, n);
       }
     }
     if (withUpdates) {
-      for (int i = 0; i < refs.size(); i++) {
-        inputs.addUpdate(refs.get(i), start, n, arrays.get(i));
+      for (int i = 0; i < refs.length; i++) {
+        inputs.addUpdate(refs[i], start, n, arrays[i]);
       }
     }
     return new Chunk(start, n, base, models);
   }
 
-  /** The first of refs[0..i] that stores the same values as refs[i] (i itself if none). */
-  private static int firstWithSameStored(List<InputRef> refs, int i) {
-    for (int j = 0; j < i; j++) {
-      if (refs.get(j).sameStored(refs.get(i))) {
-        return j;
+  /** For each of refs, the first ref storing the same values (itself if none comes earlier). */
+  private static int[] storedSources(InputRef[] refs) {
+    int[] source = new int[refs.length];
+    for (int i = 0; i < refs.length; i++) {
+      source[i] = i;
+      for (int j = 0; j < i; j++) {
+        if (refs[j].sameStored(refs[i])) {
+          source[i] = j;
+          break;
+        }
       }
     }
-    return i;
+    return source;
   }
 
   /**

@@ -19,6 +19,8 @@ final class TaskVectorKernel implements TensorKernel {
   /** DELLA ranks along dimension 1: vectors of {@code rankLength} elements, {@code rankStride} apart. */
   private final long rankLength;
   private final long rankStride;
+  /** No model is trimmed and signs are not elected (task arithmetic): the plain sum path. */
+  private final boolean untrimmedSum;
 
   TaskVectorKernel(TensorSpec spec, ModelTrim[] trims, Consensus consensus, boolean normalize,
       double lambda) {
@@ -27,6 +29,7 @@ final class TaskVectorKernel implements TensorKernel {
     this.consensus = consensus;
     this.normalize = normalize;
     this.lambda = lambda;
+    this.untrimmedSum = untrimmedSum(trims, consensus);
     if (spec.rank() >= 2) {
       rankLength = spec.dim(1);
       long inner = 1;
@@ -189,7 +192,7 @@ final class TaskVectorKernel implements TensorKernel {
   }
 
   private void mergeTile(TaskVectorStatistics stats, Chunk c, int from, int n, float[] out) {
-    if (untrimmedSum()) {
+    if (untrimmedSum) {
       plainSumTile(c, from, n, out);
       return;
     }
@@ -220,8 +223,7 @@ final class TaskVectorKernel implements TensorKernel {
     }
   }
 
-  /** True when no model is trimmed and signs are not elected (task arithmetic). */
-  private boolean untrimmedSum() {
+  private static boolean untrimmedSum(ModelTrim[] trims, Consensus consensus) {
     if (consensus != Consensus.NONE) {
       return false;
     }
