@@ -21,6 +21,8 @@ final class TaskVectorKernel implements TensorKernel {
   private final long rankStride;
   /** No model is trimmed and signs are not elected (task arithmetic): the plain sum path. */
   private final boolean untrimmedSum;
+  /** The trims and consensus are ones {@link SimdTaskVector} merges (used when Simd.ENABLED). */
+  private final boolean vectorizable;
 
   TaskVectorKernel(TensorSpec spec, ModelTrim[] trims, Consensus consensus, boolean normalize,
       double lambda) {
@@ -30,6 +32,7 @@ final class TaskVectorKernel implements TensorKernel {
     this.normalize = normalize;
     this.lambda = lambda;
     this.untrimmedSum = untrimmedSum(trims, consensus);
+    this.vectorizable = vectorizable(trims, consensus);
     if (spec.rank() >= 2) {
       rankLength = spec.dim(1);
       long inner = 1;
@@ -192,6 +195,14 @@ final class TaskVectorKernel implements TensorKernel {
   }
 
   private void mergeTile(TaskVectorStatistics stats, Chunk c, int from, int n, float[] out) {
+    if (vectorizable && Simd.ENABLED) {
+      int done = vectorMergeTile(stats, c, from, n, out);
+      from += done;
+      n -= done;
+    }
+    if (n == 0) {
+      return;
+    }
     if (untrimmedSum) {
       plainSumTile(c, from, n, out);
       return;
@@ -221,6 +232,65 @@ final class TaskVectorKernel implements TensorKernel {
     } else {
       mergeWithConsensus(weighted, c.base, from, n, out);
     }
+  }
+
+  /** Magnitude trims or random drops (not both), untrimmed models, sign election by sum or none. */
+  private static boolean vectorizable(ModelTrim[] trims, Consensus consensus) {
+    if (consensus == Consensus.COUNT) {
+      return false;
+    }
+    boolean magnitude = false;
+    boolean random = false;
+    for (ModelTrim t : trims) {
+      magnitude |= t.kind == Sparsifier.MAGNITUDE;
+      random |= t.kind == Sparsifier.RANDOM;
+      if (t.kind != Sparsifier.NONE && t.kind != Sparsifier.MAGNITUDE
+          && t.kind != Sparsifier.RANDOM) {
+        return false;
+      }
+    }
+    return !(magnitude && random);
+  }
+
+  /**
+   * The Vector API merge of tile positions [0, return value); the caller merges the rest with the
+   * scalar loops. The per-model parameters are those the scalar {@link #trimmed} and
+   * {@link #mergeTile} use.
+   */
+  private int vectorMergeTile(TaskVectorStatistics stats, Chunk c, int from, int n, float[] out) {
+    int m = trims.length;
+    SimdTaskVector.Tile tile = new SimdTaskVector.Tile(m);
+    long start = c.start + from;
+    for (int i = 0; i < m; i++) {
+      ModelTrim t = trims[i];
+      tile.masked |= t.kind == Sparsifier.RANDOM;
+      tile.thresholds[i] = -1; // keeps every key
+      tile.lastEqual[i] = -1;
+      if (t.kind == Sparsifier.MAGNITUDE) {
+        TopKSelector s = stats.selectors[i][0];
+        if (s.threshold() >= 0) {
+          tile.thresholds[i] = s.threshold();
+          tile.lastEqual[i] = (int) Math.max(-1, Math.min(n, s.lastKeptIndex() - start));
+        }
+      }
+      tile.divides[i] = t.rescale == ModelTrim.Rescale.INVERSE_DENSITY;
+      tile.factors[i] = tile.divides[i] ? (float) t.density
+          : stats == null ? 1f : stats.l1Factor[i];
+      tile.weights[i] = t.weight;
+    }
+    if (tile.masked) {
+      for (int i = 0; i < m; i++) {
+        int[] mask = Scratch.ints(2 + i, n);
+        if (trims[i].kind == Sparsifier.RANDOM) {
+          CounterRng.keepMasks(trims[i].streamKey, start, n, trims[i].keepThreshold, mask);
+        } else {
+          Arrays.fill(mask, 0, n, -1);
+        }
+        tile.masks[i] = mask;
+      }
+    }
+    return SimdTaskVector.merge(c.models, c.base, from, n, tile, consensus == Consensus.SUM,
+        normalize, weightSum(), lambda, out);
   }
 
   private static boolean untrimmedSum(ModelTrim[] trims, Consensus consensus) {

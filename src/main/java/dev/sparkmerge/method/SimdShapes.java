@@ -1,0 +1,34 @@
+package dev.sparkmerge.method;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector shapes the Vector API kernels use: the widest double vector the CPU prefers and float
+ * and int vectors with the same number of lanes (half as wide), so a float lane widens to a double
+ * lane one to one. Static finals, so the JIT treats them as constants.
+ */
+final class SimdShapes {
+  static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Float> FLOATS =
+      FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
+  static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
+  /** Lanes per step: the same for all three shapes. */
+  static final int LANES = DOUBLES.length();
+  /** 0, 1, …, LANES − 1: lane offsets for position-dependent masks. */
+  static final IntVector LANE_INDEX = IntVector.zero(INTS).addIndex(1);
+
+  private SimdShapes() {}
+
+  /** Four double lanes (AVX2) or more; narrower vectors are not worth the Vector API's overhead. */
+  static boolean wideEnough() {
+    return LANES >= 4;
+  }
+
+  static String describe() {
+    return LANES + " lanes (" + DOUBLES.vectorBitSize() + "-bit double vectors)";
+  }
+}
