@@ -6,12 +6,6 @@ spark_jvm_flags() {
   sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' pom.xml
 }
 
-# The same flags without the incubator Vector API module, which only speeds up Spark's BLAS (not
-# used by merges) and makes the JVM print a warning on every CLI call.
-cli_jvm_flags() {
-  spark_jvm_flags | sed 's: --add-modules=jdk.incubator.vector::'
-}
-
 # Compiles the project into target/classes and writes target/runtime.classpath (the compile
 # classpath, which includes the `provided` Spark jars) unless both are newer than every source.
 ensure_built() {

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * of a mask's cost.
  */
 public final class CounterRng {
-  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+  static final long GOLDEN = 0x9E3779B97F4A7C15L;
   private static final double TWO_POW_24 = 16777216.0;
 
   private CounterRng() {}
@@ -63,6 +63,9 @@ public final class CounterRng {
     int j = 0;
     if ((start & 1) != 0 && n > 0) {
       masks[j++] = keep(streamKey, start, threshold) ? -1 : 0;
+    }
+    if (Simd.ENABLED) {
+      j += SimdRng.keepMasks(streamKey, start + j, n - j, threshold, masks, j);
     }
     for (; j + 1 < n; j += 2) {
       long r = bits(streamKey, (start + j) >>> 1);

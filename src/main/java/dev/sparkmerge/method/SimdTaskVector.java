@@ -15,6 +15,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The Vector API form of {@link TaskVectorKernel}'s merge of one tile, for the cases that carry
@@ -24,22 +25,22 @@ import jdk.incubator.vector.LongVector;
  * widen, vote and sum in double, round once — so the bits are the scalar path's (checked by
  * SimdEquivalenceTest). Loaded only when {@link Simd#ENABLED}.
  *
- * <p>Vectors are never stored in arrays (that would allocate them): each model's weighted trimmed
- * delta is computed twice per step, once for the vote and once for the agreeing sum, which costs
- * less than the allocation.
+ * <p>Everything a step needs is written out in one method: a vector passed to or returned from a
+ * call the JIT does not inline, or stored in an object array, is allocated on the heap, which
+ * costs more than the arithmetic. Each model's weighted delta goes through a small double array
+ * between the vote and the agreement loop.
  */
 final class SimdTaskVector {
   private SimdTaskVector() {}
 
   /** What one tile's merge needs, per model, in config order. */
   static final class Tile {
-    /** Models trimmed by {@link #masks} (random drops); otherwise by {@link #thresholds}. */
-    boolean masked;
-    /** Magnitude key threshold: keys above it are kept (−1 keeps everything). */
-    final int[] thresholds;
-    /** Keys equal to the threshold are kept at tile positions ≤ this. */
-    final int[] lastEqual;
-    /** Per tile position: −1 where the element is kept, 0 where dropped. */
+    /**
+     * Per model and tile position: −1 where the element is kept, 0 where dropped (from
+     * {@link #magnitudeMasks}, {@link CounterRng#keepMasks} or all −1). One form for every trim
+     * keeps the merge loop free of per-method branches, whose profile would otherwise be shared
+     * by every method a JVM runs.
+     */
     final int[][] masks;
     /** PEFT's rescale: divide by {@link #factors} (the density); otherwise multiply by it. */
     final boolean[] divides;
@@ -48,8 +49,6 @@ final class SimdTaskVector {
     final float[] weights;
 
     Tile(int models) {
-      thresholds = new int[models];
-      lastEqual = new int[models];
       masks = new int[models][];
       divides = new boolean[models];
       factors = new float[models];
@@ -67,17 +66,25 @@ final class SimdTaskVector {
       boolean normalize, double weightSum, double lambda, float[] out) {
     int models = x.length;
     int end = n - n % LANES;
+    // Each model's weighted delta of the current step, for the second (agreement) loop.
+    double[] weighted = new double[models * LANES];
     DoubleVector zero = DoubleVector.zero(DOUBLES);
     for (int j = 0; j < end; j += LANES) {
       FloatVector base = FloatVector.fromArray(FLOATS, b, from + j);
-      // The scalar sums start from 0.0 (the vote) or from the first model (the plain sum); the
-      // difference shows in the sign of zero sums.
-      DoubleVector sum = weighted(x[0], base, from, j, t, 0);
-      if (elect) {
-        sum = zero.add(sum);
-      }
-      for (int i = 1; i < models; i++) {
-        sum = sum.add(weighted(x[i], base, from, j, t, i));
+      DoubleVector sum = zero;
+      for (int i = 0; i < models; i++) {
+        // Trim, rescale and weight in float32, widen.
+        FloatVector d = FloatVector.fromArray(FLOATS, x[i], from + j).sub(base);
+        IntVector keep = IntVector.fromArray(INTS, t.masks[i], j);
+        d = d.reinterpretAsInts().and(keep).reinterpretAsFloats();
+        d = t.divides[i] ? d.div(t.factors[i]) : d.mul(t.factors[i]);
+        DoubleVector v = (DoubleVector) d.mul(t.weights[i]).convertShape(F2D, DOUBLES, 0);
+        if (elect) {
+          v.intoArray(weighted, i * LANES);
+        }
+        // The scalar sums start from 0.0 (the vote) or from the first model (the plain sum); the
+        // difference shows in the sign of zero sums.
+        sum = i == 0 && !elect ? v : sum.add(v);
       }
       DoubleVector div;
       if (elect) {
@@ -86,9 +93,8 @@ final class SimdTaskVector {
         DoubleVector mixed = zero;
         div = zero;
         for (int i = 0; i < models; i++) {
-          LongVector v = weighted(x[i], base, from, j, t, i).reinterpretAsLongs();
-          LongVector sameSign = v.lanewise(XOR, vote)
-              .lanewise(ASHR, 63).not();
+          LongVector v = DoubleVector.fromArray(DOUBLES, weighted, i * LANES).reinterpretAsLongs();
+          LongVector sameSign = v.lanewise(XOR, vote).lanewise(ASHR, 63).not();
           LongVector nonZero = v.and(Long.MAX_VALUE).sub(1L).lanewise(ASHR, 63).not();
           LongVector agrees = sameSign.and(nonZero);
           mixed = mixed.add(v.and(agrees).reinterpretAsDoubles());
@@ -109,26 +115,53 @@ final class SimdTaskVector {
     return end;
   }
 
-  /** Model i's trimmed, rescaled and weighted delta at tile positions j …, widened to double. */
-  private static DoubleVector weighted(float[] x, FloatVector base, int from, int j, Tile t, int i) {
-    FloatVector d = FloatVector.fromArray(FLOATS, x, from + j).sub(base);
-    IntVector bits = d.reinterpretAsInts();
-    IntVector keep;
-    if (t.masked) {
-      keep = IntVector.fromArray(INTS, t.masks[i], j);
-    } else {
-      // Int masks as in the scalar loop: above the threshold, or equal to it early enough.
-      int threshold = t.thresholds[i];
-      IntVector key = bits.and(0x7FFFFFFF);
+  /**
+   * Magnitude trim masks for tile positions [0, return value), a whole number of vectors, of chunk
+   * positions {@code from …}: −1 where |x − b|'s key is above the threshold, or equal to it at a
+   * position ≤ lastEqual; otherwise 0. The scalar trim's int masks, lane by lane.
+   */
+  static int magnitudeMasks(float[] x, float[] b, int from, int n, int threshold, int lastEqual,
+      int[] masks) {
+    int end = n - n % LANES;
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector d = FloatVector.fromArray(FLOATS, x, from + j)
+          .sub(FloatVector.fromArray(FLOATS, b, from + j));
+      IntVector key = d.reinterpretAsInts().and(0x7FFFFFFF);
       IntVector above = key.neg().add(threshold).lanewise(ASHR, 31);
-      IntVector equal = key.lanewise(XOR, threshold).sub(1)
-          .lanewise(ASHR, 31);
-      IntVector early = LANE_INDEX.add(j).neg().add(t.lastEqual[i]).lanewise(ASHR, 31).not();
-      keep = above.or(equal.and(early));
+      IntVector equal = key.lanewise(XOR, threshold).sub(1).lanewise(ASHR, 31);
+      IntVector early = LANE_INDEX.add(j).neg().add(lastEqual).lanewise(ASHR, 31).not();
+      above.or(equal.and(early)).intoArray(masks, j);
     }
-    d = bits.and(keep).reinterpretAsFloats();
-    d = t.divides[i] ? d.div(t.factors[i]) : d.mul(t.factors[i]);
-    d = d.mul(t.weights[i]);
-    return (DoubleVector) d.convertShape(F2D, DOUBLES, 0);
+    return end;
+  }
+
+  /**
+   * {@code keys[j] = |x − b|}'s magnitude key ({@link SortableKeys#magnitude}) for chunk positions
+   * from … from + n − 1, in full vectors; returns how many were done (the caller does the rest).
+   */
+  static int magnitudeKeys(float[] x, float[] b, int from, int n, int[] keys) {
+    int end = n - n % LANES;
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector d = FloatVector.fromArray(FLOATS, x, from + j)
+          .sub(FloatVector.fromArray(FLOATS, b, from + j));
+      d.reinterpretAsInts().and(0x7FFFFFFF).intoArray(keys, j);
+    }
+    return end;
+  }
+
+  /**
+   * The first position p in [from, n) with {@code (keys[p] & mask) == match}, or the end of the
+   * last full vector before n with none (the caller scans what is left). Matches are rare (the
+   * collecting pass of top-k), so whole vectors are skipped at once.
+   */
+  static int nextMatch(int[] keys, int from, int n, int mask, int match) {
+    int j = from;
+    for (; j + LANES <= n; j += LANES) {
+      VectorMask<Integer> hit = IntVector.fromArray(INTS, keys, j).and(mask).compare(EQ, match);
+      if (hit.anyTrue()) {
+        return j + hit.firstTrue();
+      }
+    }
+    return j;
   }
 }

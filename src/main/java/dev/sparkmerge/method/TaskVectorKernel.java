@@ -234,22 +234,18 @@ final class TaskVectorKernel implements TensorKernel {
     }
   }
 
-  /** Magnitude trims or random drops (not both), untrimmed models, sign election by sum or none. */
+  /** Magnitude trims, random drops or none, sign election by sum or none. */
   private static boolean vectorizable(ModelTrim[] trims, Consensus consensus) {
     if (consensus == Consensus.COUNT) {
       return false;
     }
-    boolean magnitude = false;
-    boolean random = false;
     for (ModelTrim t : trims) {
-      magnitude |= t.kind == Sparsifier.MAGNITUDE;
-      random |= t.kind == Sparsifier.RANDOM;
       if (t.kind != Sparsifier.NONE && t.kind != Sparsifier.MAGNITUDE
           && t.kind != Sparsifier.RANDOM) {
         return false;
       }
     }
-    return !(magnitude && random);
+    return true;
   }
 
   /**
@@ -261,36 +257,28 @@ final class TaskVectorKernel implements TensorKernel {
     int m = trims.length;
     SimdTaskVector.Tile tile = new SimdTaskVector.Tile(m);
     long start = c.start + from;
+    int vectorEnd = n;
     for (int i = 0; i < m; i++) {
       ModelTrim t = trims[i];
-      tile.masked |= t.kind == Sparsifier.RANDOM;
-      tile.thresholds[i] = -1; // keeps every key
-      tile.lastEqual[i] = -1;
-      if (t.kind == Sparsifier.MAGNITUDE) {
+      int[] mask = Scratch.ints(2 + i, n);
+      if (t.kind == Sparsifier.RANDOM) {
+        CounterRng.keepMasks(t.streamKey, start, n, t.keepThreshold, mask);
+      } else if (t.kind == Sparsifier.MAGNITUDE && stats.selectors[i][0].threshold() >= 0) {
         TopKSelector s = stats.selectors[i][0];
-        if (s.threshold() >= 0) {
-          tile.thresholds[i] = s.threshold();
-          tile.lastEqual[i] = (int) Math.max(-1, Math.min(n, s.lastKeptIndex() - start));
-        }
+        int lastEqual = (int) Math.max(-1, Math.min(n, s.lastKeptIndex() - start));
+        vectorEnd = Math.min(vectorEnd, SimdTaskVector.magnitudeMasks(c.models[i], c.base, from,
+            n, s.threshold(), lastEqual, mask));
+      } else { // untrimmed, or a keep-all selection
+        Arrays.fill(mask, 0, n, -1);
       }
+      tile.masks[i] = mask;
       tile.divides[i] = t.rescale == ModelTrim.Rescale.INVERSE_DENSITY;
       tile.factors[i] = tile.divides[i] ? (float) t.density
           : stats == null ? 1f : stats.l1Factor[i];
       tile.weights[i] = t.weight;
     }
-    if (tile.masked) {
-      for (int i = 0; i < m; i++) {
-        int[] mask = Scratch.ints(2 + i, n);
-        if (trims[i].kind == Sparsifier.RANDOM) {
-          CounterRng.keepMasks(trims[i].streamKey, start, n, trims[i].keepThreshold, mask);
-        } else {
-          Arrays.fill(mask, 0, n, -1);
-        }
-        tile.masks[i] = mask;
-      }
-    }
-    return SimdTaskVector.merge(c.models, c.base, from, n, tile, consensus == Consensus.SUM,
-        normalize, weightSum(), lambda, out);
+    return SimdTaskVector.merge(c.models, c.base, from, vectorEnd, tile,
+        consensus == Consensus.SUM, normalize, weightSum(), lambda, out);
   }
 
   private static boolean untrimmedSum(ModelTrim[] trims, Consensus consensus) {

@@ -107,7 +107,8 @@ final class TaskVectorStatistics extends Statistics {
           if (tileStart + len <= needed[0] || tileStart >= needed[1]) {
             continue; // no selector reads these keys in this pass
           }
-          for (int j = 0; j < len; j++) {
+          int j = Simd.ENABLED ? SimdTaskVector.magnitudeKeys(x, b, from, len, keys) : 0;
+          for (; j < len; j++) {
             keys[j] = SortableKeys.magnitude(x[from + j] - b[from + j]);
           }
           for (TopKSelector s : selectors[i]) {

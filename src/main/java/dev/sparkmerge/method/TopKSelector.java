@@ -196,6 +196,12 @@ public final class TopKSelector implements Serializable {
   /** Gathers the elements whose key masked with {@code mask} equals {@code match}. */
   private void collect(int[] keys, int n, long start, int mask, int match) {
     for (int i = 0; i < n; i++) {
+      if (Simd.ENABLED) { // skips whole vectors without a match
+        i = SimdTaskVector.nextMatch(keys, i, n, mask, match);
+        if (i == n) {
+          break;
+        }
+      }
       int key = keys[i];
       if ((key & mask) == match) { // a small share of the keys: the branch predicts well
         if (collected == null || collectedCount == collected.length) {

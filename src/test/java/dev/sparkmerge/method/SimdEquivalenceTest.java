@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Vector API loops give the scalar loops' bits. A chunk of one element is shorter than a
+ * The Vector API loops give the scalar loops' bits (and the vector random masks the per-element
+ * draws). A chunk of one element is shorter than a
  * vector, so merging chunk by chunk with size 1 runs only the scalar loops, while the whole tensor
  * runs the vector loops (and the scalar ones for the last few elements). Data with the values
  * where the two could part: signed zeros (sums of zeros keep or lose their sign), infinities, NaNs,
@@ -78,6 +80,24 @@ class SimdEquivalenceTest {
       }
     }
     return v;
+  }
+
+  @Test
+  void keepMasksMatchThePerElementDraws() {
+    assertTrue(Simd.ENABLED);
+    long key = CounterRng.streamKey(7, "model.layers.3.self_attn.q_proj.weight", 2);
+    for (long threshold : new long[] {0, 1, CounterRng.keepThreshold(0.3), 1L << 24}) {
+      for (long start : new long[] {0, 1, 2, 63, 1L << 33}) {
+        for (int n : new int[] {0, 1, 15, 16, 17, 100, 1000}) {
+          int[] masks = new int[n];
+          CounterRng.keepMasks(key, start, n, threshold, masks);
+          for (int j = 0; j < n; j++) {
+            int expected = CounterRng.keep(key, start + j, threshold) ? -1 : 0;
+            assertEquals(expected, masks[j], "start " + start + " n " + n + " element " + j);
+          }
+        }
+      }
+    }
   }
 
   @ParameterizedTest(name = "{0}")
