@@ -26,31 +26,61 @@ public final class TensorStats implements Serializable {
     this.inputSq = new double[models];
   }
 
+  /** Elements per tile: the merged delta of a tile stays in cache while each input passes. */
+  private static final int TILE = 2048;
+
   /** Adds one chunk: the inputs and the merged values {@code out[0..chunk.length)}. */
   void add(Chunk chunk, float[] out) {
+    double[] delta = new double[Math.min(TILE, chunk.length)];
+    for (int from = 0; from < chunk.length; from += TILE) {
+      addTile(chunk, out, from, Math.min(TILE, chunk.length - from), delta);
+    }
+    numel += chunk.length;
+  }
+
+  /**
+   * One tile, input by input with local accumulators: a grid adds every merged tensor of every
+   * candidate, and a loop that updates the fields element by element (its first form) took a third
+   * of a 6-candidate TIES grid's time.
+   */
+  private void addTile(Chunk chunk, float[] out, int from, int n, double[] delta) {
     float[] b = chunk.base;
+    double sq = 0;
+    long nonZero = 0;
+    for (int j = 0; j < n; j++) {
+      double d = out[from + j] - (b == null ? 0.0 : b[from + j]);
+      delta[j] = d;
+      sq += d * d;
+      nonZero += d != 0 ? 1 : 0;
+    }
+    deltaSq += sq;
+    changed += nonZero;
     int m = chunk.models.length;
-    for (int j = 0; j < chunk.length; j++) {
-      double base = b == null ? 0 : b[j];
-      double d = out[j] - base;
-      deltaSq += d * d;
-      if (d != 0) {
-        changed++;
+    for (int i = 0; i < m; i++) {
+      float[] x = chunk.models[i];
+      double dot = 0;
+      double xsq = 0;
+      for (int j = 0; j < n; j++) {
+        double v = x[from + j] - (b == null ? 0.0 : b[from + j]);
+        dot += delta[j] * v;
+        xsq += v * v;
       }
+      dots[i] += dot;
+      inputSq[i] += xsq;
+    }
+    long conflicting = 0;
+    for (int j = 0; j < n; j++) {
+      double base = b == null ? 0.0 : b[from + j];
       boolean pos = false;
       boolean neg = false;
       for (int i = 0; i < m; i++) {
-        double x = chunk.models[i][j] - base;
-        dots[i] += d * x;
-        inputSq[i] += x * x;
-        pos |= x > 0;
-        neg |= x < 0;
+        double v = chunk.models[i][from + j] - base;
+        pos |= v > 0;
+        neg |= v < 0;
       }
-      if (pos && neg) {
-        conflicts++;
-      }
+      conflicting += pos && neg ? 1 : 0;
     }
-    numel += chunk.length;
+    conflicts += conflicting;
   }
 
   public String tensor() {

@@ -1,0 +1,66 @@
+package dev.sparkmerge.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sparkmerge.method.Chunk;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** TensorStats against the definitions computed directly in the test, over several chunks. */
+class TensorStatsTest {
+
+  @Test
+  void statisticsMatchTheirDefinitionsAcrossChunksAndTiles() {
+    Random r = new Random(5);
+    int n = 5000; // more than one tile, not a multiple of it
+    float[] base = new float[n];
+    float[][] x = new float[3][n];
+    float[] merged = new float[n];
+    for (int j = 0; j < n; j++) {
+      base[j] = (float) r.nextGaussian();
+      for (int i = 0; i < 3; i++) {
+        x[i][j] = r.nextInt(4) == 0 ? base[j] : base[j] + (float) r.nextGaussian() * 0.1f;
+      }
+      merged[j] = r.nextInt(3) == 0 ? base[j] : (x[0][j] + x[1][j] + x[2][j]) / 3;
+    }
+    TensorStats stats = new TensorStats("t", 3);
+    int[] cuts = {0, 1, 2100, 4500, n};
+    for (int c = 0; c + 1 < cuts.length; c++) {
+      int from = cuts[c];
+      int len = cuts[c + 1] - from;
+      float[][] xs = new float[3][];
+      for (int i = 0; i < 3; i++) {
+        xs[i] = java.util.Arrays.copyOfRange(x[i], from, from + len);
+      }
+      stats.add(new Chunk(from, len, java.util.Arrays.copyOfRange(base, from, from + len), xs),
+          java.util.Arrays.copyOfRange(merged, from, from + len));
+    }
+    double deltaSq = 0;
+    long changed = 0;
+    long conflicts = 0;
+    double[] dot = new double[3];
+    double[] sq = new double[3];
+    for (int j = 0; j < n; j++) {
+      double d = (double) merged[j] - base[j];
+      deltaSq += d * d;
+      changed += d != 0 ? 1 : 0;
+      boolean pos = false;
+      boolean neg = false;
+      for (int i = 0; i < 3; i++) {
+        double v = (double) x[i][j] - base[j];
+        dot[i] += d * v;
+        sq[i] += v * v;
+        pos |= v > 0;
+        neg |= v < 0;
+      }
+      conflicts += pos && neg ? 1 : 0;
+    }
+    assertEquals(n, stats.numel());
+    assertEquals(Math.sqrt(deltaSq), stats.deltaL2(), 1e-9 * Math.sqrt(deltaSq));
+    assertEquals((double) changed / n, stats.changedFraction(), 0);
+    assertEquals((double) conflicts / n, stats.signConflictRate(), 0);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(dot[i] / Math.sqrt(deltaSq * sq[i]), stats.cosine(i), 1e-9);
+    }
+  }
+}
