@@ -88,9 +88,23 @@ public final class ExactSum implements Serializable {
    */
   public static void addAbsSplit(float[] all, float[] kept, int n, ExactSum allSum,
       ExactSum keptSum) {
+    long[] allLanes = allSum.lanes();
+    long[] keptLanes = keptSum.lanes();
+    for (int from = 0; from < n; from += SimdExactSum.TILE) {
+      int len = Math.min(SimdExactSum.TILE, n - from);
+      if (!(Simd.ENABLED
+          && SimdExactSum.addAbsSplit(all, kept, from, len, allLanes, keptLanes))) {
+        scatterAbsSplit(all, kept, from, len, allSum, keptSum);
+      }
+    }
+  }
+
+  /** {@link #addAbsSplit} for positions [from, from + n), one scatter per element. */
+  private static void scatterAbsSplit(float[] all, float[] kept, int from, int n,
+      ExactSum allSum, ExactSum keptSum) {
     // Slot (e·2 + k)·4 + i mod 4: lane e, kept flag k, four interleaved copies as in addAbs.
     long[] local = new long[8 * 256];
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < from + n; i++) {
       int bits = Float.floatToRawIntBits(all[i]) & 0x7FFFFFFF;
       int e = bits >>> 23;
       int k = (Float.floatToRawIntBits(kept[i]) | -Float.floatToRawIntBits(kept[i])) >>> 31;
@@ -107,7 +121,7 @@ public final class ExactSum implements Serializable {
     }
     for (int s = 255 << 3; s < 256 << 3; s++) {
       if (local[s] != 0) {
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < from + n; i++) {
           if (Float.isNaN(all[i]) || Float.isInfinite(all[i])) {
             allSum.special(Math.abs(all[i]));
           }

@@ -116,6 +116,21 @@ final class SimdTaskVector {
   }
 
   /**
+   * {@code out[j] = (x − b)[from + j]} where {@code masks[j]} is −1, +0.0 where it is 0, for j in
+   * [0, return value), a whole number of vectors; the caller does the rest.
+   */
+  static int maskedDeltas(float[] x, float[] b, int from, int n, int[] masks, float[] out) {
+    int end = n - n % LANES;
+    for (int j = 0; j < end; j += LANES) {
+      FloatVector d = FloatVector.fromArray(FLOATS, x, from + j)
+          .sub(FloatVector.fromArray(FLOATS, b, from + j));
+      d.reinterpretAsInts().and(IntVector.fromArray(INTS, masks, j)).reinterpretAsFloats()
+          .intoArray(out, j);
+    }
+    return end;
+  }
+
+  /**
    * Magnitude trim masks for tile positions [0, return value), a whole number of vectors, of chunk
    * positions {@code from …}: −1 where |x − b|'s key is above the threshold, or equal to it at a
    * position ≤ lastEqual; otherwise 0. The scalar trim's int masks, lane by lane.

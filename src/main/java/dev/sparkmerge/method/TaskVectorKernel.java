@@ -102,7 +102,13 @@ final class TaskVectorKernel implements TensorKernel {
         }
         // Positions j <= lastJ keep keys equal to the threshold; clamped so int maths suffices.
         int lastJ = (int) Math.max(-1, Math.min(n, last - start));
-        for (int j = 0; j < n; j++) {
+        int j = 0;
+        if (Simd.ENABLED) {
+          int[] keep = Scratch.ints(1, n);
+          j = SimdTaskVector.magnitudeMasks(x, b, from, n, threshold, lastJ, keep);
+          j = SimdTaskVector.maskedDeltas(x, b, from, j, keep, out);
+        }
+        for (; j < n; j++) {
           float d = x[from + j] - b[from + j];
           int bits = Float.floatToRawIntBits(d);
           int key = bits & 0x7FFFFFFF;
@@ -129,7 +135,8 @@ final class TaskVectorKernel implements TensorKernel {
       case RANDOM: {
         int[] keep = Scratch.ints(1, n);
         CounterRng.keepMasks(t.streamKey, start, n, t.keepThreshold, keep);
-        for (int j = 0; j < n; j++) {
+        int j = Simd.ENABLED ? SimdTaskVector.maskedDeltas(x, b, from, n, keep, out) : 0;
+        for (; j < n; j++) {
           float d = x[from + j] - b[from + j];
           out[j] = Float.intBitsToFloat(Float.floatToRawIntBits(d) & keep[j]);
         }

@@ -180,4 +180,45 @@ class ExactSumTest {
     assertTrue(Double.isNaN(allNonFinite.value()));
     assertTrue(Double.isNaN(keptNonFinite.value()));
   }
+
+  /**
+   * The same on the vector path: tiles whose non-zero magnitudes span at most 27 binary exponents
+   * (one of subnormals and the smallest normals), zeros, and a length that leaves a scalar tail.
+   */
+  @Test
+  void splitL1NormsMatchBigDecimalSumsOnTheVectorPath() {
+    assertTrue(Simd.ENABLED);
+    Random r = new Random(12);
+    int n = 3 * SimdExactSum.TILE + 13;
+    float[] all = new float[n];
+    float[] kept = new float[n];
+    BigDecimal allExact = BigDecimal.ZERO;
+    BigDecimal keptExact = BigDecimal.ZERO;
+    for (int i = 0; i < n; i++) {
+      int tile = i / SimdExactSum.TILE;
+      if (tile == 1) { // subnormals and normals up to 2^-120
+        all[i] = Float.intBitsToFloat(r.nextInt(28 << 23));
+      } else {
+        double sign = r.nextBoolean() ? 1 : -1;
+        all[i] = (float) (sign * (1 + r.nextDouble()) * Math.pow(2, r.nextInt(20) - 12));
+      }
+      if (i % 31 == 0) {
+        all[i] = i % 2 == 0 ? 0f : -0f;
+      }
+      boolean keep = r.nextBoolean();
+      kept[i] = keep ? all[i] : 0f;
+      BigDecimal v = new BigDecimal(Math.abs((double) all[i]));
+      allExact = allExact.add(v);
+      keptExact = keep ? keptExact.add(v) : keptExact;
+    }
+    long[] lanes = new long[256];
+    assertTrue(SimdExactSum.addAbsSplit(all, kept, 0, SimdExactSum.TILE, lanes, lanes.clone()));
+    assertTrue(SimdExactSum.addAbsSplit(all, kept, SimdExactSum.TILE, SimdExactSum.TILE, lanes,
+        lanes.clone()));
+    ExactSum allSum = new ExactSum();
+    ExactSum keptSum = new ExactSum();
+    ExactSum.addAbsSplit(all, kept, n, allSum, keptSum);
+    assertEquals(allExact.doubleValue(), allSum.value());
+    assertEquals(keptExact.doubleValue(), keptSum.value());
+  }
 }
