@@ -1,13 +1,15 @@
 package dev.sparkmerge.engine;
 
 import dev.sparkmerge.method.Chunk;
+import dev.sparkmerge.method.Simd;
 import java.io.Serializable;
 
 /**
  * Statistics of one merged tensor for comparing grid candidates: the L2 norm of the merged delta
  * (merged − base, or the merged tensor itself without a base), the fraction of elements the merge
  * changed, the rate of sign conflicts among the inputs' deltas, and the cosine between the merged
- * delta and each input's delta. Accumulated in double, chunk by chunk.
+ * delta and each input's delta. Accumulated in double, chunk by chunk (per vector lane where the
+ * Vector API is in use, so the last bits of these report values depend on the CPU's vector width).
  */
 public final class TensorStats implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -31,17 +33,39 @@ public final class TensorStats implements Serializable {
 
   /** Adds one chunk: the inputs and the merged values {@code out[0..chunk.length)}. */
   void add(Chunk chunk, float[] out) {
-    double[] delta = new double[Math.min(TILE, chunk.length)];
+    int tile = Math.min(TILE, chunk.length);
+    double[] delta = new double[tile];
+    int[] signs = Simd.ENABLED ? new int[tile] : null;
     for (int from = 0; from < chunk.length; from += TILE) {
-      addTile(chunk, out, from, Math.min(TILE, chunk.length - from), delta);
+      int n = Math.min(TILE, chunk.length - from);
+      int done = Simd.ENABLED ? addVectorTile(chunk, out, from, n, delta, signs) : 0;
+      addTile(chunk, out, from + done, n - done, delta);
     }
     numel += chunk.length;
   }
 
+  private int addVectorTile(Chunk chunk, float[] out, int from, int n, double[] delta,
+      int[] signs) {
+    int m = dots.length;
+    double[] sums = new double[1 + 2 * m];
+    long[] counts = new long[2];
+    int done = SimdTensorStats.addTile(chunk.models, chunk.base, out, from, n, sums, counts,
+        delta, signs);
+    deltaSq += sums[0];
+    for (int i = 0; i < m; i++) {
+      dots[i] += sums[1 + i];
+      inputSq[i] += sums[1 + m + i];
+    }
+    changed += counts[0];
+    conflicts += counts[1];
+    return done;
+  }
+
   /**
-   * One tile, input by input with local accumulators: a grid adds every merged tensor of every
-   * candidate, and a loop that updates the fields element by element (its first form) took a third
-   * of a 6-candidate TIES grid's time.
+   * Positions [from, from + n) input by input with local accumulators: a grid adds every merged
+   * tensor of every candidate, and a loop that updated the fields element by element (the first
+   * form) took a third of a 6-candidate TIES grid's time; this scalar form still took most of it
+   * (JFR), hence the vector form above where the Vector API is available.
    */
   private void addTile(Chunk chunk, float[] out, int from, int n, double[] delta) {
     float[] b = chunk.base;
