@@ -267,8 +267,11 @@ public final class FloatCodecs {
         }
       case BF16:
         {
+          int i = VectorModule.ENABLED && src.hasArray()
+              ? SimdCodecs.decodeBf16(src.array(), src.arrayOffset() + start, dst, dstOff, count)
+              : 0;
           ShortBuffer s = src.asShortBuffer();
-          for (int i = 0; i < count; i++) {
+          for (; i < count; i++) {
             dst[dstOff + i] = Float.intBitsToFloat((s.get(i) & 0xFFFF) << 16);
           }
           break;
@@ -343,8 +346,11 @@ public final class FloatCodecs {
         }
       case BF16:
         {
+          int i = VectorModule.ENABLED && dst.hasArray() && !dst.isReadOnly()
+              ? SimdCodecs.encodeBf16(src, srcOff, count, dst.array(), dst.arrayOffset() + start)
+              : 0;
           ShortBuffer s = dst.asShortBuffer();
-          for (int i = 0; i < count; i++) {
+          for (; i < count; i++) {
             s.put(i, floatToBf16(src[srcOff + i]));
           }
           break;

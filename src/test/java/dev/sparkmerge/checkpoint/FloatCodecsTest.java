@@ -738,4 +738,48 @@ class FloatCodecsTest {
     assertThrows(IllegalArgumentException.class, () -> FloatCodecs.decode(DType.F16, be, dst, 0, 1));
     assertThrows(IllegalArgumentException.class, () -> FloatCodecs.encode(DType.F16, dst, 0, 1, be));
   }
+
+  /**
+   * The bulk bf16 loops (Vector API where the JVM has it: VectorModule) give the scalar functions'
+   * bits: every bf16 pattern decoded, and random float patterns — NaNs of both signs, infinities,
+   * subnormals, rounding ties — encoded, through a buffer with an array offset and a position, a
+   * count that is not a whole number of vectors.
+   */
+  @Test
+  void bulkBf16LoopsMatchTheScalarFunctions() {
+    assertTrue(VectorModule.ENABLED, "the tests run with --add-modules=jdk.incubator.vector");
+    int n = 0x10000 + 5;
+    ByteBuffer backing = ByteBuffer.allocate(2 * n + 16);
+    ByteBuffer encoded = backing.position(6).slice().order(ByteOrder.LITTLE_ENDIAN);
+    encoded.position(2);
+    for (int h = 0; h < n; h++) {
+      encoded.putShort(2 + 2 * h, (short) h);
+    }
+    float[] decoded = new float[n + 3];
+    FloatCodecs.decode(DType.BF16, encoded, decoded, 3, n - 1);
+    for (int h = 0; h < n - 1; h++) {
+      assertEquals(Float.floatToRawIntBits(FloatCodecs.bf16ToFloat((short) h)),
+          Float.floatToRawIntBits(decoded[3 + h]), String.format("decode %04X", h & 0xFFFF));
+    }
+
+    java.util.Random r = new java.util.Random(9);
+    float[] values = new float[n];
+    for (int i = 0; i < n; i++) {
+      int bits = r.nextInt();
+      if (i % 4 == 0) {
+        bits = (bits & 0xFFFF0000) | 0x8000; // a rounding tie
+      } else if (i % 4 == 1) { // NaN, infinity, subnormal or zero
+        bits = (bits & 0x807FFFFF) | (r.nextBoolean() ? 0x7F800000 : 0);
+      }
+      values[i] = Float.intBitsToFloat(bits);
+    }
+    ByteBuffer out = ByteBuffer.allocate(2 * n + 16).position(4).slice()
+        .order(ByteOrder.LITTLE_ENDIAN);
+    out.position(2);
+    FloatCodecs.encode(DType.BF16, values, 1, n - 1, out);
+    for (int i = 1; i < n; i++) {
+      assertEquals(FloatCodecs.floatToBf16(values[i]), out.getShort(2 + 2 * (i - 1)),
+          String.format("encode %08X", Float.floatToRawIntBits(values[i])));
+    }
+  }
 }
