@@ -158,8 +158,12 @@ final class ShardWriter {
    */
   private static Chunk chunkFor(TensorChunkReader reader, List<TensorPlan> candidates, int c,
       Chunk shared) {
-    return candidates.size() > 1 && hasUpdates(candidates.get(c))
-        ? reader.withUpdatesOf(candidates.get(c), shared) : shared;
+    return readsShared(candidates, c) ? shared : reader.withUpdatesOf(candidates.get(c), shared);
+  }
+
+  /** Whether output c sees the shared chunk as it is (no LoRA updates of its own). */
+  private static boolean readsShared(List<TensorPlan> candidates, int c) {
+    return candidates.size() == 1 || !hasUpdates(candidates.get(c));
   }
 
   /**
@@ -217,6 +221,10 @@ final class ShardWriter {
     if (merged.length < reader.step()) {
       merged = new float[reader.step()];
     }
+    int firstOnShared = 0;
+    while (firstOnShared < k && !readsShared(candidates, firstOnShared)) {
+      firstOnShared++;
+    }
     for (long i = 0; i < reader.chunkCount(); i++) {
       Chunk shared = reader.read(i, k == 1);
       for (int c = 0; c < k; c++) {
@@ -226,8 +234,15 @@ final class ShardWriter {
         outs.get(c).writeFloats(merged, 0, chunk.length);
         bytesWritten.accept((long) chunk.length * t.outDtype().byteSize());
         if (collectStats) {
-          tensorStats[c].add(chunk, merged);
+          // The inputs' own statistics once per distinct chunk: candidates reading the shared
+          // chunk take them from the first of them.
+          tensorStats[c].add(chunk, merged, !readsShared(candidates, c) || c == firstOnShared);
         }
+      }
+    }
+    for (int c = 0; c < k && collectStats; c++) {
+      if (c != firstOnShared && readsShared(candidates, c)) {
+        tensorStats[c].copyInputStatistics(tensorStats[firstOnShared]);
       }
     }
   }

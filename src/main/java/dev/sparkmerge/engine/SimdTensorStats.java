@@ -34,10 +34,11 @@ final class SimdTensorStats {
    * Tile positions [0, return value) — whole vectors — of chunk positions {@code from …}:
    * {@code sums[0]} += Σ d², {@code sums[1 + i]} += Σ d·xᵢ, {@code sums[1 + m + i]} += Σ xᵢ² (d the
    * merged delta, xᵢ input i's delta, in double); {@code counts[0]} += #(d ≠ 0),
-   * {@code counts[1]} += #(inputs' deltas of both signs). delta and signs are scratch of n entries.
+   * {@code counts[1]} += #(inputs' deltas of both signs) — the last two only when
+   * {@code inputs}. delta and signs are scratch of n entries.
    */
-  static int addTile(float[][] x, float[] b, float[] out, int from, int n, double[] sums,
-      long[] counts, double[] delta, int[] signs) {
+  static int addTile(float[][] x, float[] b, float[] out, int from, int n, boolean inputs,
+      double[] sums, long[] counts, double[] delta, int[] signs) {
     int end = n - n % LANES;
     int m = x.length;
     FloatVector zero = FloatVector.zero(FLOATS);
@@ -63,6 +64,9 @@ final class SimdTensorStats {
         DoubleVector v = ((DoubleVector) xf.convertShape(F2D, DOUBLES, 0))
             .sub((DoubleVector) base.convertShape(F2D, DOUBLES, 0));
         dot = dot.add(DoubleVector.fromArray(DOUBLES, delta, j).mul(v));
+        if (!inputs) {
+          continue;
+        }
         xsq = xsq.add(v.mul(v));
         // Sign flags from the float delta (same sign and zeros as the double one): 1 positive,
         // 2 negative, 0 for zero or NaN.
@@ -78,7 +82,7 @@ final class SimdTensorStats {
       sums[1 + m + i] += xsq.reduceLanes(ADD);
     }
     long conflicts = 0;
-    for (int j = 0; j < end; j += LANES) {
+    for (int j = 0; j < end && inputs; j += LANES) {
       conflicts += IntVector.fromArray(INTS, signs, j).compare(EQ, 3).trueCount();
     }
     counts[1] += conflicts;

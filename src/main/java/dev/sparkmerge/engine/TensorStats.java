@@ -33,24 +33,39 @@ public final class TensorStats implements Serializable {
 
   /** Adds one chunk: the inputs and the merged values {@code out[0..chunk.length)}. */
   void add(Chunk chunk, float[] out) {
+    add(chunk, out, true);
+  }
+
+  /**
+   * As {@link #add(Chunk, float[])}; without {@code inputs} the statistics of the inputs alone
+   * (their norms and sign conflicts) are left out, for a grid candidate that takes them from
+   * another candidate merging the same inputs ({@link #copyInputStatistics}).
+   */
+  void add(Chunk chunk, float[] out, boolean inputs) {
     int tile = Math.min(TILE, chunk.length);
     double[] delta = new double[tile];
     int[] signs = Simd.ENABLED ? new int[tile] : null;
     for (int from = 0; from < chunk.length; from += TILE) {
       int n = Math.min(TILE, chunk.length - from);
-      int done = Simd.ENABLED ? addVectorTile(chunk, out, from, n, delta, signs) : 0;
-      addTile(chunk, out, from + done, n - done, delta);
+      int done = Simd.ENABLED ? addVectorTile(chunk, out, from, n, inputs, delta, signs) : 0;
+      addTile(chunk, out, from + done, n - done, inputs, delta);
     }
     numel += chunk.length;
   }
 
-  private int addVectorTile(Chunk chunk, float[] out, int from, int n, double[] delta,
-      int[] signs) {
+  /** The input statistics of {@code other}, which saw the same inputs. */
+  void copyInputStatistics(TensorStats other) {
+    System.arraycopy(other.inputSq, 0, inputSq, 0, inputSq.length);
+    conflicts = other.conflicts;
+  }
+
+  private int addVectorTile(Chunk chunk, float[] out, int from, int n, boolean inputs,
+      double[] delta, int[] signs) {
     int m = dots.length;
     double[] sums = new double[1 + 2 * m];
     long[] counts = new long[2];
-    int done = SimdTensorStats.addTile(chunk.models, chunk.base, out, from, n, sums, counts,
-        delta, signs);
+    int done = SimdTensorStats.addTile(chunk.models, chunk.base, out, from, n, inputs, sums,
+        counts, delta, signs);
     deltaSq += sums[0];
     for (int i = 0; i < m; i++) {
       dots[i] += sums[1 + i];
@@ -67,7 +82,8 @@ public final class TensorStats implements Serializable {
    * form) took a third of a 6-candidate TIES grid's time; this scalar form still took most of it
    * (JFR), hence the vector form above where the Vector API is available.
    */
-  private void addTile(Chunk chunk, float[] out, int from, int n, double[] delta) {
+  private void addTile(Chunk chunk, float[] out, int from, int n, boolean inputs,
+      double[] delta) {
     float[] b = chunk.base;
     double sq = 0;
     long nonZero = 0;
@@ -90,10 +106,10 @@ public final class TensorStats implements Serializable {
         xsq += v * v;
       }
       dots[i] += dot;
-      inputSq[i] += xsq;
+      inputSq[i] += inputs ? xsq : 0;
     }
     long conflicting = 0;
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n && inputs; j++) {
       double base = b == null ? 0.0 : b[from + j];
       boolean pos = false;
       boolean neg = false;

@@ -24,6 +24,8 @@ class TensorStatsTest {
       merged[j] = r.nextInt(3) == 0 ? base[j] : (x[0][j] + x[1][j] + x[2][j]) / 3;
     }
     TensorStats stats = new TensorStats("t", 3);
+    // A second candidate over the same inputs, taking the inputs' own statistics from the first.
+    TensorStats sharing = new TensorStats("t", 3);
     int[] cuts = {0, 1, 2100, 4500, n};
     for (int c = 0; c + 1 < cuts.length; c++) {
       int from = cuts[c];
@@ -32,9 +34,13 @@ class TensorStatsTest {
       for (int i = 0; i < 3; i++) {
         xs[i] = java.util.Arrays.copyOfRange(x[i], from, from + len);
       }
-      stats.add(new Chunk(from, len, java.util.Arrays.copyOfRange(base, from, from + len), xs),
-          java.util.Arrays.copyOfRange(merged, from, from + len));
+      float[] b = java.util.Arrays.copyOfRange(base, from, from + len);
+      Chunk chunk = new Chunk(from, len, b, xs);
+      float[] out = java.util.Arrays.copyOfRange(merged, from, from + len);
+      stats.add(chunk, out);
+      sharing.add(chunk, out, false);
     }
+    sharing.copyInputStatistics(stats);
     double deltaSq = 0;
     long changed = 0;
     long conflicts = 0;
@@ -61,6 +67,9 @@ class TensorStatsTest {
     assertEquals((double) conflicts / n, stats.signConflictRate(), 0);
     for (int i = 0; i < 3; i++) {
       assertEquals(dot[i] / Math.sqrt(deltaSq * sq[i]), stats.cosine(i), 1e-9);
+      assertEquals(stats.cosine(i), sharing.cosine(i), 0);
     }
+    assertEquals(stats.signConflictRate(), sharing.signConflictRate(), 0);
+    assertEquals(stats.deltaL2(), sharing.deltaL2(), 0);
   }
 }
