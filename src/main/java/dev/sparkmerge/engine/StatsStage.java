@@ -171,6 +171,8 @@ final class StatsStage {
       List<MergePlan> plans, Map<String, Statistics> states,
       org.apache.hadoop.conf.Configuration conf, int chunkElements, int blockElements) {
     Map<String, Statistics> partials = new HashMap<>();
+    // Statistics whose pass another one of the same chunks computes (equal passKey): id → that one.
+    Map<String, String> adopting = new HashMap<>();
     try (InputFiles inputs = new InputFiles(new CheckpointFs(conf))) {
       ChunkBuffers buffers = new ChunkBuffers();
       TensorChunkReader reader = null;
@@ -181,14 +183,23 @@ final class StatsStage {
         if (t != current) {
           // The previous tensor's partials are complete for this partition (its items are
           // contiguous): shrink them now rather than hold full histograms for every tensor.
+          adoptShared(adopting, partials);
           partials.values().forEach(Statistics::compact);
           current = t;
           reader = new TensorChunkReader(t, inputs, blockElements, buffers);
         }
         List<Statistics> fed = new ArrayList<>();
+        Map<Object, String> byPassKey = new HashMap<>();
         for (String id : i.states) {
           if (states.containsKey(id)) { // still in progress (the others are finished)
-            fed.add(partials.computeIfAbsent(id, n -> states.get(n).newPartial()));
+            Statistics partial = partials.computeIfAbsent(id, n -> states.get(n).newPartial());
+            Object passKey = states.get(id).passKey();
+            String computing = passKey == null ? null : byPassKey.putIfAbsent(passKey, id);
+            if (computing == null) {
+              fed.add(partial);
+            } else {
+              adopting.put(id, computing); // e.g. another density's first histogram pass
+            }
           }
         }
         // The item's chunk, read in cache-sized blocks (both sizes are multiples of the kernel's
@@ -204,11 +215,18 @@ final class StatsStage {
         }
       }
     }
+    adoptShared(adopting, partials);
     List<Tuple2<String, Statistics>> out = new ArrayList<>();
     partials.forEach((k, v) -> {
       v.compact(); // sparse histograms: a merge of N adapters ships N selectors per tensor
       out.add(new Tuple2<>(k, v));
     });
     return out.iterator();
+  }
+
+  /** Gives each statistics that shared another's pass a copy of that one's partial. */
+  private static void adoptShared(Map<String, String> adopting, Map<String, Statistics> partials) {
+    adopting.forEach((id, computing) -> partials.get(id).adoptPass(partials.get(computing)));
+    adopting.clear();
   }
 }

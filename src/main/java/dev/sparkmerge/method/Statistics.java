@@ -43,6 +43,24 @@ public abstract class Statistics implements Serializable {
    */
   public void compact() {}
 
+  /**
+   * What the current pass accumulates from a chunk, when that does not depend on everything this
+   * object holds: statistics with equal non-null keys, fed the same chunks, accumulate identical
+   * partials in this pass (e.g. the first top-k histogram, whatever k), so one can accumulate and
+   * the others {@link #adoptPass} its partial. Null (the default): no sharing.
+   */
+  public Object passKey() {
+    return null;
+  }
+
+  /**
+   * Makes this (empty) partial equal to {@code other}'s partial of this pass; only called with a
+   * partial whose {@link #passKey} equals this one's, after it accumulated the same chunks.
+   */
+  public void adoptPass(Statistics other) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " shares no pass");
+  }
+
   /** Adds another partial of the same pass into this one. */
   public abstract void combine(Statistics other);
 

@@ -164,6 +164,42 @@ final class TaskVectorStatistics extends Statistics {
     return true;
   }
 
+  /**
+   * In the first selection pass, the histograms depend on the tensor and the models' deltas only,
+   * not on how many elements each selection keeps: statistics of the same tensor whose selections
+   * are all in their first pass (a grid's densities) share it.
+   */
+  @Override
+  public Object passKey() {
+    if (phase != Phase.SELECT) {
+      return null;
+    }
+    StringBuilder key = new StringBuilder("first-selection-pass|").append(kernel.spec.name)
+        .append('|').append(kernel.spec.numel);
+    for (TopKSelector[] perModel : selectors) {
+      key.append('|');
+      for (TopKSelector s : perModel) {
+        if (!s.isComplete() && !s.inFirstPass()) {
+          return null;
+        }
+        key.append(s.isComplete() ? 'c' : 's');
+      }
+    }
+    return key.toString();
+  }
+
+  @Override
+  public void adoptPass(Statistics other) {
+    TaskVectorStatistics o = (TaskVectorStatistics) other;
+    for (int i = 0; i < selectors.length; i++) {
+      for (int j = 0; j < selectors[i].length; j++) {
+        if (!selectors[i][j].isComplete()) {
+          selectors[i][j].adoptFirstPass(o.selectors[i][j]);
+        }
+      }
+    }
+  }
+
   @Override
   public void compact() {
     for (TopKSelector[] perModel : selectors) {

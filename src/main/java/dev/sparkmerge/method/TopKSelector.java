@@ -122,6 +122,21 @@ public final class TopKSelector implements Serializable {
     return pass == Pass.DONE;
   }
 
+  /** Whether the current pass is the first: a histogram of every key that does not depend on k. */
+  public boolean inFirstPass() {
+    return pass == Pass.COARSE;
+  }
+
+  /** This partial becomes a copy of {@code other}'s first-pass histogram (same keys added). */
+  void adoptFirstPass(TopKSelector other) {
+    if (pass != Pass.COARSE || other.pass != Pass.COARSE || other.compacted) {
+      throw new IllegalStateException("only uncompacted first-pass partials can be shared");
+    }
+    counts = other.counts == null ? null : other.counts.clone();
+    lowOr = other.lowOr;
+    lowAnd = other.lowAnd;
+  }
+
   /** An empty accumulator for the current pass. */
   public TopKSelector newPartial() {
     return new TopKSelector(this);

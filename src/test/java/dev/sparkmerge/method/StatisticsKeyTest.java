@@ -63,4 +63,54 @@ class StatisticsKeyTest {
         new MethodParameters(Map.of("t", 0.5), List.of(Map.of())));
     assertNull(slerp.statisticsKey());
   }
+
+  private static Statistics statistics(String method, double density) {
+    TensorSpec spec = TensorSpec.of("w", new long[] {64, 32}, 2, true, 7);
+    List<Map<String, Object>> perModel = List.of(Map.of("weight", 1.0, "density", density),
+        Map.of("weight", 0.5, "density", density));
+    return MethodRegistry.get(method).bind(spec, new MethodParameters(Map.of(), perModel))
+        .initialStatistics();
+  }
+
+  /**
+   * The first top-k histogram does not depend on the density, so a grid's densities share it
+   * (passKey); the passes after it do, and DARE's L1 pass is not shared that way.
+   */
+  @Test
+  void onlyTheFirstSelectionPassIsSharedAcrossDensities() {
+    Statistics low = statistics("ties", 0.3);
+    Statistics high = statistics("ties", 0.7);
+    assertEquals(low.passKey(), high.passKey());
+    assertNotEquals(null, low.passKey());
+    java.util.Random r = new java.util.Random(4);
+    float[] b = new float[64 * 32];
+    float[][] x = {new float[b.length], new float[b.length]};
+    for (int j = 0; j < b.length; j++) {
+      x[0][j] = (float) r.nextGaussian();
+      x[1][j] = (float) r.nextGaussian();
+    }
+    Statistics p = high.newPartial();
+    p.adoptPass(accumulated(low, b, x));
+    Statistics q = accumulated(high, b, x);
+    Statistics adopted = p.finishPass();
+    Statistics own = q.finishPass();
+    assertNull(own.passKey());
+    while (!own.isComplete()) {
+      own = accumulated(own, b, x).finishPass();
+      adopted = accumulated(adopted, b, x).finishPass();
+    }
+    for (int i = 0; i < 2; i++) {
+      TopKSelector mine = ((TaskVectorStatistics) own).selectors[i][0];
+      TopKSelector theirs = ((TaskVectorStatistics) adopted).selectors[i][0];
+      assertEquals(mine.threshold(), theirs.threshold());
+      assertEquals(mine.lastKeptIndex(), theirs.lastKeptIndex());
+    }
+    assertNull(statistics("dare_ties", 0.3).passKey());
+  }
+
+  private static Statistics accumulated(Statistics s, float[] b, float[][] x) {
+    Statistics p = s.newPartial();
+    p.accumulate(new Chunk(0, b.length, b, x));
+    return p;
+  }
 }
