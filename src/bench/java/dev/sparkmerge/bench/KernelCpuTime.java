@@ -16,6 +16,7 @@ public final class KernelCpuTime {
 
   public static void main(String[] methods) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    System.err.println("kernels: " + dev.sparkmerge.method.Simd.describe());
     for (String method : methods) {
       KernelBench bench = new KernelBench();
       bench.method = method;

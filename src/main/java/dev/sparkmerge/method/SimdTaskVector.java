@@ -23,7 +23,8 @@ import jdk.incubator.vector.VectorMask;
  * masks or not at all, sign election by sum or none. It performs the scalar loops' operations, in
  * the same order and precision, lane by lane — trim by int masks, rescale and weight in float32,
  * widen, vote and sum in double, round once — so the bits are the scalar path's (checked by
- * SimdEquivalenceTest). Loaded only when {@link Simd#ENABLED}.
+ * SimdEquivalenceTest). Also the vector forms of the trims and of the top-k passes' key loops.
+ * Loaded only when {@link Simd#ENABLED}.
  *
  * <p>Everything a step needs is written out in one method: a vector passed to or returned from a
  * call the JIT does not inline, or stored in an object array, is allocated on the heap, which

@@ -243,7 +243,7 @@ final class TaskVectorKernel implements TensorKernel {
 
   /** Magnitude trims, random drops or none, sign election by sum or none. */
   private static boolean vectorizable(ModelTrim[] trims, Consensus consensus) {
-    if (consensus == Consensus.COUNT) {
+    if (consensus == Consensus.COUNT || trims.length == 0) {
       return false;
     }
     for (ModelTrim t : trims) {

@@ -13,9 +13,13 @@ class LoraDeltaTest {
   static final int IN = 7;
 
   static LoraTarget target(int r, boolean transposed, double s) {
-    TensorInfo a = new TensorInfo("a", DType.F32, new long[] {r, IN}, 0, 4L * r * IN);
-    TensorInfo b = new TensorInfo("b", DType.F32, new long[] {OUT, r}, 0, 4L * OUT * r);
-    long[] shape = transposed ? new long[] {IN, OUT} : new long[] {OUT, IN};
+    return target(r, IN, OUT, transposed, s);
+  }
+
+  static LoraTarget target(int r, int in, int out, boolean transposed, double s) {
+    TensorInfo a = new TensorInfo("a", DType.F32, new long[] {r, in}, 0, 4L * r * in);
+    TensorInfo b = new TensorInfo("b", DType.F32, new long[] {out, r}, 0, 4L * out * r);
+    long[] shape = transposed ? new long[] {in, out} : new long[] {out, in};
     return new LoraTarget("w", shape, transposed, false, s, "mem", 0, a, b, null, "m", false,
         null);
   }
@@ -66,5 +70,42 @@ class LoraDeltaTest {
     assertThrows(IndexOutOfBoundsException.class, () -> d.fill(OUT * IN - 1, 2, new float[2]));
     assertThrows(IndexOutOfBoundsException.class, () -> d.fill(-1, 1, new float[1]));
     assertThrows(IndexOutOfBoundsException.class, () -> d.addTo(0, 3, new float[2]));
+  }
+
+  /**
+   * Rows wide enough for the Vector API segment (several vectors and a scalar tail): the whole
+   * tensor at once (vector loop) gives the bits of element-by-element fills (scalar loop), and
+   * stays within the float64 bound.
+   */
+  @Test
+  void vectorRowSegmentsGiveTheScalarBits() {
+    org.junit.jupiter.api.Assertions.assertTrue(dev.sparkmerge.method.Simd.ENABLED);
+    int in = 70;
+    int out = 37;
+    for (int r : new int[] {2, 3, 16}) {
+      for (boolean transposed : new boolean[] {false, true}) {
+        float[] a = LoraFixtures.values(r * in, 30 + r);
+        float[] b = LoraFixtures.values(out * r, 40 + r);
+        double[] ad = new double[a.length];
+        double[] bd = new double[b.length];
+        for (int i = 0; i < a.length; i++) {
+          ad[i] = a[i];
+        }
+        for (int i = 0; i < b.length; i++) {
+          bd[i] = b[i];
+        }
+        double[][] ref = LoraFixtures.referenceDelta(ad, bd, r, in, out, 2.0, transposed);
+        LoraDelta d = LoraDelta.of(target(r, in, out, transposed, 2.0), a, b);
+        float[] whole = new float[out * in];
+        d.fill(0, whole.length, whole);
+        float[] one = new float[1];
+        for (int i = 0; i < whole.length; i++) {
+          d.fill(i, 1, one);
+          String what = "r=" + r + " transposed=" + transposed + " element " + i;
+          assertEquals(Float.floatToRawIntBits(one[0]), Float.floatToRawIntBits(whole[i]), what);
+          assertEquals(ref[0][i], whole[i], (r + 2) * Math.scalb(1.0, -24) * ref[1][i], what);
+        }
+      }
+    }
   }
 }
