@@ -9,6 +9,8 @@ final class TaskVectorStatistics extends Statistics {
   /** Elements per tile: keys in the selection passes, deltas in the L1 pass. */
   private static final int KEY_TILE = 4096;
   private static final int TILE = 16384;
+  /** With more models than this, selectors count into one histogram copy (TopKSelector). */
+  static final int ONE_COPY_ABOVE = 8;
 
   private enum Phase {
     SELECT,
@@ -37,6 +39,9 @@ final class TaskVectorStatistics extends Statistics {
       selectors[i] = new TopKSelector[sizes.length];
       for (int s = 0; s < sizes.length; s++) {
         selectors[i][s] = new TopKSelector(kernel.spec.numel, sizes[s]);
+        if (m > ONE_COPY_ABOVE) {
+          selectors[i][s].useOneCopy(); // memory per model over speed per element
+        }
         anySelect |= !selectors[i][s].isComplete();
       }
       l1Factor[i] = 1f;

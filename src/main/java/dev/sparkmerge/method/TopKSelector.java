@@ -68,6 +68,8 @@ public final class TopKSelector implements Serializable {
   private int denseLength;
   private int lowOr;
   private int lowAnd = -1;
+  /** COARSE and FINE count into 2^copyShift interleaved copies of each bucket (see below). */
+  private int copyShift = 2;
   /** COLLECT / COLLECT_EQUAL: {@code index << 16 | low 16 key bits} of the gathered elements. */
   private long[] collected;
   private int collectedCount;
@@ -112,6 +114,16 @@ public final class TopKSelector implements Serializable {
     boundaryBlock = results.boundaryBlock;
     threshold = results.threshold;
     lastKeptIndex = results.lastKeptIndex;
+    copyShift = results.copyShift;
+  }
+
+  /**
+   * Counts into one copy of each bucket instead of four: a partial histogram takes 512 KiB instead
+   * of 2 MiB, for statistics that hold one selector per model of many (a TIES merge of 100
+   * adapters ran out of a 1 GiB heap with four). Call before anything is accumulated.
+   */
+  void useOneCopy() {
+    copyShift = 0;
   }
 
   public long k() {
@@ -179,17 +191,20 @@ public final class TopKSelector implements Serializable {
     }
   }
 
-  // COARSE and FINE count into four interleaved copies of each bucket (slot·4 + i mod 4): data
-  // often piles into a few buckets, and consecutive increments of one memory slot form a dependency
-  // chain that costs several cycles each. The copies are folded in finishPass.
+  // COARSE and FINE count into four interleaved copies of each bucket (slot·4 + i mod 4; one copy
+  // after useOneCopy): data often piles into a few buckets, and consecutive increments of one
+  // memory slot form a dependency chain that costs several cycles each. The copies are folded in
+  // finishPass.
 
   private void accumulateCoarse(int[] keys, int n) {
-    long[] c = counts(BUCKETS * 4);
+    long[] c = counts(BUCKETS << copyShift);
+    int shift = copyShift;
+    int copy = (1 << shift) - 1;
     int or = lowOr;
     int and = lowAnd;
     for (int i = 0; i < n; i++) {
       int key = keys[i];
-      c[(((key >>> 16) ^ 0x8000) << 2) | (i & 3)]++;
+      c[(((key >>> 16) ^ 0x8000) << shift) | (i & copy)]++;
       or |= key;
       and &= key;
     }
@@ -200,11 +215,13 @@ public final class TopKSelector implements Serializable {
   private void accumulateFine(int[] keys, int n) {
     // Branch-free: keys outside the coarse bucket add 0 (the bucket can hold a large share of a
     // tensor, so a branch would mispredict).
-    long[] c = counts(BUCKETS * 4);
+    long[] c = counts(BUCKETS << copyShift);
+    int shift = copyShift;
+    int copy = (1 << shift) - 1;
     int bucket = coarseBucket;
     for (int i = 0; i < n; i++) {
       int key = keys[i];
-      c[((key & 0xFFFF) << 2) | (i & 3)] += ((((key >>> 16) ^ 0x8000) ^ bucket) - 1) >>> 31;
+      c[((key & 0xFFFF) << shift) | (i & copy)] += ((((key >>> 16) ^ 0x8000) ^ bucket) - 1) >>> 31;
     }
   }
 
@@ -266,7 +283,7 @@ public final class TopKSelector implements Serializable {
       counts = new long[size];
       boolean interleaved = pass == Pass.COARSE || pass == Pass.FINE;
       for (int b = 0; b < d.length; b++) {
-        counts[interleaved ? b << 2 : b] = d[b];
+        counts[interleaved ? b << copyShift : b] = d[b];
       }
     }
     if (counts == null) {
@@ -310,8 +327,13 @@ public final class TopKSelector implements Serializable {
     }
     if (pass == Pass.COARSE || pass == Pass.FINE) {
       long[] d = new long[BUCKETS];
+      int copies = 1 << copyShift;
       for (int b = 0; b < BUCKETS; b++) {
-        d[b] = counts[b << 2] + counts[(b << 2) + 1] + counts[(b << 2) + 2] + counts[(b << 2) + 3];
+        long sum = 0;
+        for (int c = 0; c < copies; c++) {
+          sum += counts[(b << copyShift) + c];
+        }
+        d[b] = sum;
       }
       return d;
     }

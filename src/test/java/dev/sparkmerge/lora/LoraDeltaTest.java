@@ -31,15 +31,8 @@ class LoraDeltaTest {
         for (double s : new double[] {2.0, 16 / Math.sqrt(8)}) {
           float[] a = LoraFixtures.values(r * IN, 10 + r);
           float[] b = LoraFixtures.values(OUT * r, 20 + r);
-          double[] ad = new double[a.length];
-          double[] bd = new double[b.length];
-          for (int i = 0; i < a.length; i++) {
-            ad[i] = a[i];
-          }
-          for (int i = 0; i < b.length; i++) {
-            bd[i] = b[i];
-          }
-          double[][] ref = LoraFixtures.referenceDelta(ad, bd, r, IN, OUT, s, transposed);
+          double[][] ref = LoraFixtures.referenceDelta(widened(a), widened(b), r, IN, OUT, s,
+              transposed);
           LoraDelta d = LoraDelta.of(target(r, transposed, s), a, b);
           float[] whole = new float[OUT * IN];
           d.fill(0, whole.length, whole);
@@ -86,15 +79,8 @@ class LoraDeltaTest {
       for (boolean transposed : new boolean[] {false, true}) {
         float[] a = LoraFixtures.values(r * in, 30 + r);
         float[] b = LoraFixtures.values(out * r, 40 + r);
-        double[] ad = new double[a.length];
-        double[] bd = new double[b.length];
-        for (int i = 0; i < a.length; i++) {
-          ad[i] = a[i];
-        }
-        for (int i = 0; i < b.length; i++) {
-          bd[i] = b[i];
-        }
-        double[][] ref = LoraFixtures.referenceDelta(ad, bd, r, in, out, 2.0, transposed);
+        double[][] ref = LoraFixtures.referenceDelta(widened(a), widened(b), r, in, out, 2.0,
+            transposed);
         LoraDelta d = LoraDelta.of(target(r, in, out, transposed, 2.0), a, b);
         float[] whole = new float[out * in];
         d.fill(0, whole.length, whole);
@@ -107,5 +93,13 @@ class LoraDeltaTest {
         }
       }
     }
+  }
+
+  private static double[] widened(float[] f) {
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
   }
 }

@@ -32,6 +32,17 @@ class ChunkIndependenceTest {
       ties.model(x, "weight", 1.0, "density", 0.35);
     }
     all.add(new MethodCases.Case("ties_bf16_ties", ties));
+    // More models than TaskVectorStatistics.ONE_COPY_ABOVE: histograms in one copy per bucket.
+    MergeRunner many = MergeRunner.of("ties").base(b).shape(MethodCases.ROWS, MethodCases.COLS);
+    for (int i = 0; i <= TaskVectorStatistics.ONE_COPY_ABOVE; i++) {
+      float[] x = b.clone();
+      float[] d = TestData.bf16Like(r, n, 0.001);
+      for (int j = 0; j < n; j++) {
+        x[j] = TestData.roundToBf16(b[j] + d[j]);
+      }
+      many.model(x, "weight", 1.0 / (i + 1), "density", 0.2 + 0.05 * i);
+    }
+    all.add(new MethodCases.Case("ties_bf16_nine_models", many));
     return all;
   }
 

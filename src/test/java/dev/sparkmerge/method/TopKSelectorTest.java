@@ -22,7 +22,16 @@ class TopKSelectorTest {
   }
 
   static TopKSelector select(int[] keys, long k, int chunk, boolean exact, int collectLimit) {
+    return select(keys, k, chunk, exact, collectLimit, false);
+  }
+
+  /** As above; oneCopy: the histograms count into one copy per bucket instead of four. */
+  static TopKSelector select(int[] keys, long k, int chunk, boolean exact, int collectLimit,
+      boolean oneCopy) {
     TopKSelector s = new TopKSelector(keys.length, k, exact, collectLimit);
+    if (oneCopy) {
+      s.useOneCopy();
+    }
     int passes = 0;
     while (!s.isComplete()) {
       TopKSelector total = s.newPartial();
@@ -63,14 +72,16 @@ class TopKSelectorTest {
   static void assertSelects(int[] keys, int k, int chunk) {
     boolean[] want = expected(keys, k);
     for (int limit : LIMITS) {
-      TopKSelector s = select(keys, k, chunk, false, limit);
-      int kept = 0;
-      for (int j = 0; j < keys.length; j++) {
-        assertEquals(want[j], s.keeps(keys[j], j),
-            "index " + j + " (k=" + k + ", collect limit " + limit + ")");
-        kept += s.keeps(keys[j], j) ? 1 : 0;
+      for (boolean oneCopy : new boolean[] {false, true}) {
+        TopKSelector s = select(keys, k, chunk, false, limit, oneCopy);
+        int kept = 0;
+        for (int j = 0; j < keys.length; j++) {
+          assertEquals(want[j], s.keeps(keys[j], j), "index " + j + " (k=" + k
+              + ", collect limit " + limit + (oneCopy ? ", one copy" : "") + ")");
+          kept += s.keeps(keys[j], j) ? 1 : 0;
+        }
+        assertEquals(k, kept);
       }
-      assertEquals(k, kept);
     }
   }
 
