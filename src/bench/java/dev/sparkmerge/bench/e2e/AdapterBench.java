@@ -24,9 +24,9 @@ import java.util.Map;
  *
  * <p>Before each child the inputs it reads are read once sequentially, so both run against the
  * page cache, as in the other e2e merges. Tables and growth ratios: {@link AdapterReport}. A child
- * that fails is reported as FAILED and the others still run: TIES over 100 adapters ran out of a
- * 1g heap in the statistics stage (its partials hold a top-k histogram per model and tensor), so
- * the full measurement passes a larger {@code --xmx}, the same for every N to keep RSS comparable.
+ * that fails is reported as FAILED and the others still run. Use the same {@code --xmx} for every N
+ * to keep RSS comparable (TIES over 100 adapters fits the default 1g since its selections count
+ * into one histogram copy per model).
  */
 final class AdapterBench {
   static final int SVD_RANK = 64;
