@@ -149,7 +149,7 @@ class SparkSubmitOnStandaloneTest {
     String out = hdfsRoot + "/out/client";
     long t0 = System.nanoTime();
     Process submit = submit("submit-client", out, "client");
-    assertEquals(0, waitFor(submit, 300), "client-mode submit failed" + spark.logTails(60));
+    assertEquals(0, waitFor(submit, 300), () -> "client-mode submit failed" + spark.logTails(60));
     log("client mode: %.1f s", secondsSince(t0));
     assertSameAsReference(checkedOutput(out));
     String log = spark.log("submit-client");
@@ -185,7 +185,8 @@ class SparkSubmitOnStandaloneTest {
         + " executor pid %d %.1f s after submit (%d temp file(s) in the output)",
         listening.size(), victim.pid(), (stageSeen - t0) / 1e9, inProgressFiles(outPath).size());
 
-    assertEquals(0, waitFor(submit, 300), "submit failed after the executor was killed"
+    // Log tails only on failure: collecting them walks directories the cluster is deleting.
+    assertEquals(0, waitFor(submit, 300), () -> "submit failed after the executor was killed"
         + spark.logTails(80));
     log("fault run: %.1f s", secondsSince(t0));
     String log = spark.log("submit-fault");
@@ -202,9 +203,9 @@ class SparkSubmitOnStandaloneTest {
     Process submit = submit("submit-cluster", out, "cluster");
     int code = waitFor(submit, 300);
     log("cluster deploy mode: %.1f s", secondsSince(t0));
-    assertEquals(0, code, "cluster-mode submit failed" + spark.logTails(60));
+    assertEquals(0, code, () -> "cluster-mode submit failed" + spark.logTails(60));
     assertTrue(spark.log("submit-cluster").contains("FINISHED"),
-        "the driver did not finish:" + spark.logTails(60));
+        () -> "the driver did not finish:" + spark.logTails(60));
     assertSameAsReference(checkedOutput(out));
   }
 

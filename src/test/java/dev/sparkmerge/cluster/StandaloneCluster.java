@@ -177,6 +177,8 @@ final class StandaloneCluster implements AutoCloseable {
       all.subList(Math.max(0, all.size() - lines), all.size()).forEach(
           l -> sb.append(l).append('\n'));
     }
+    // Executors' directories come and go while this walks them (a killed executor's are deleted):
+    // a vanished file ends the walk with a note instead of failing the caller.
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : (Iterable<Path>) s.filter(f -> f.getFileName().toString().equals("stderr"))
           .sorted()::iterator) {
@@ -185,7 +187,7 @@ final class StandaloneCluster implements AutoCloseable {
         all.subList(Math.max(0, all.size() - lines), all.size()).forEach(
             l -> sb.append(l).append('\n'));
       }
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       sb.append("(cannot read work directories: ").append(e).append(")\n");
     }
     return sb.toString();
