@@ -1,17 +1,17 @@
 package dev.sparkmerge.lora;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import dev.sparkmerge.checkpoint.DType;
 import dev.sparkmerge.checkpoint.TensorInfo;
-import org.junit.jupiter.api.Test;
 
 /**
  * A quick throughput measurement of {@link LoraDelta#fill} (no JMH: a few warm-up rounds, then the
- * best of five), printed in M elements/s, next to the same loop accumulating in double — the
- * measurement behind LoraDelta's float-accumulation choice. Nothing here asserts a speed.
+ * best of six), printed in M elements/s, next to the same loop accumulating in double — the
+ * measurement behind LoraDelta's float-accumulation choice. A benchmark, not a test (it lived in
+ * the unit tests with an assertion that could not fail):
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp BENCH_CLASSPATH dev.sparkmerge.lora.LoraDeltaBench</pre>
  */
-class LoraDeltaBenchmarkTest {
+public final class LoraDeltaBench {
   static final int R = 16;
   static final int OUT = 2048;
   static final int IN = 2048;
@@ -25,8 +25,9 @@ class LoraDeltaBenchmarkTest {
         null);
   }
 
-  @Test
-  void measureFillThroughput() {
+  private LoraDeltaBench() {}
+
+  public static void main(String[] args) {
     float[] a = LoraFixtures.values(R * IN, 1);
     float[] b = LoraFixtures.values(OUT * R, 2);
     float[] buf = new float[CHUNK];
@@ -63,7 +64,7 @@ class LoraDeltaBenchmarkTest {
           transposed ? "transposed" : "straight", floatRate / 1e6, doubleRate / 1e6);
     }
     // Keep the JIT honest: the result is used.
-    assertEquals(buf[0], buf[0]);
+    System.out.println("(last value " + buf[0] + ")");
   }
 
   private static void doubleRow(double[] left, double[] right, int p, double[] acc) {
