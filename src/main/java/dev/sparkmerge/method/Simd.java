@@ -3,9 +3,9 @@ package dev.sparkmerge.method;
 /**
  * Whether the kernels may use the Vector API ({@code jdk.incubator.vector}) versions of their hot
  * loops. They do when the JVM was started with {@code --add-modules=jdk.incubator.vector} (Spark's
- * launcher, our scripts and the tests do), the CPU has at least 256-bit vectors, and the system
- * property {@code sparkmerge.simd} is not {@code false}. Otherwise the scalar loops run; both give
- * the same bits (SimdEquivalenceTest), so this is a speed switch only.
+ * launcher, our scripts and the tests do), the CPU has 512-bit vectors (AVX-512; see SimdShapes),
+ * and the system property {@code sparkmerge.simd} is not {@code false}. Otherwise the scalar loops
+ * run; both give the same bits (SimdEquivalenceTest), so this is a speed switch only.
  *
  * <p>Classes using the Vector API are only loaded behind {@link #ENABLED}: without the module they
  * could not be linked.

@@ -23,9 +23,14 @@ final class SimdShapes {
 
   private SimdShapes() {}
 
-  /** Four double lanes (AVX2) or more; narrower vectors are not worth the Vector API's overhead. */
+  /**
+   * Eight double lanes (512-bit vectors, e.g. AVX-512), the only shape measured. With 256-bit
+   * vectors (AVX2) some 64-bit lane operations these loops use — arithmetic right shift, multiply
+   * (the random masks) — are not single instructions, and the JIT may fall back to far slower Java
+   * code; the scalar loops run there instead.
+   */
   static boolean wideEnough() {
-    return LANES >= 4;
+    return LANES >= 8;
   }
 
   static String describe() {

@@ -72,7 +72,7 @@ class LoraDeltaTest {
    */
   @Test
   void vectorRowSegmentsGiveTheScalarBits() {
-    org.junit.jupiter.api.Assertions.assertTrue(dev.sparkmerge.method.Simd.ENABLED);
+    dev.sparkmerge.method.SimdTestSupport.requireVectorPath();
     int in = 70;
     int out = 37;
     for (int r : new int[] {2, 3, 16}) {

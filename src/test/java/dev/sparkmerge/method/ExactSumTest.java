@@ -187,7 +187,7 @@ class ExactSumTest {
    */
   @Test
   void splitL1NormsMatchBigDecimalSumsOnTheVectorPath() {
-    assertTrue(Simd.ENABLED);
+    SimdTestSupport.requireVectorPath();
     Random r = new Random(12);
     int n = 3 * SimdExactSum.TILE + 13;
     float[] all = new float[n];

@@ -84,7 +84,7 @@ class SimdEquivalenceTest {
 
   @Test
   void keepMasksMatchThePerElementDraws() {
-    assertTrue(Simd.ENABLED);
+    SimdTestSupport.requireVectorPath();
     long key = CounterRng.streamKey(7, "model.layers.3.self_attn.q_proj.weight", 2);
     for (long threshold : new long[] {0, 1, CounterRng.keepThreshold(0.3), 1L << 24}) {
       for (long start : new long[] {0, 1, 2, 63, 1L << 33}) {
@@ -103,8 +103,7 @@ class SimdEquivalenceTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void vectorLoopsGiveTheScalarLoopsBits(MethodCases.Case c) {
-    assertTrue(Simd.ENABLED, "the tests run with --add-modules=jdk.incubator.vector (pom.xml "
-        + "spark.jvm.flags); without it this test compares the scalar loops with themselves");
+    SimdTestSupport.requireVectorPath();
     float[] vector = c.runner.run(Integer.MAX_VALUE);
     float[] scalar = c.runner.run(1);
     int nans = 0;
