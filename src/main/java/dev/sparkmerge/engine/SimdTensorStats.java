@@ -1,5 +1,9 @@
 package dev.sparkmerge.engine;
 
+import static dev.sparkmerge.method.SimdShapes.DOUBLES;
+import static dev.sparkmerge.method.SimdShapes.FLOATS;
+import static dev.sparkmerge.method.SimdShapes.INTS;
+import static dev.sparkmerge.method.SimdShapes.LANES;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.F2D;
@@ -11,8 +15,6 @@ import static jdk.incubator.vector.VectorOperators.XOR;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API form of {@link TensorStats}'s tile sums: the same quantities, each double sum
@@ -22,12 +24,6 @@ import jdk.incubator.vector.VectorSpecies;
  * allocated.
  */
 final class SimdTensorStats {
-  private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
-  private static final VectorSpecies<Float> FLOATS =
-      FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
-  private static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
-  private static final int LANES = DOUBLES.length();
-
   private SimdTensorStats() {}
 
   /**

@@ -3,6 +3,7 @@ package dev.sparkmerge.method;
 import static dev.sparkmerge.method.SimdShapes.FLOATS;
 import static dev.sparkmerge.method.SimdShapes.INTS;
 import static dev.sparkmerge.method.SimdShapes.LANES;
+import static dev.sparkmerge.method.SimdShapes.LONGS;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.I2L;
@@ -14,7 +15,6 @@ import static jdk.incubator.vector.VectorOperators.MIN;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API form of {@link ExactSum#addAbsSplit} for one tile, still exact. Where the tile's
@@ -29,7 +29,6 @@ final class SimdExactSum {
   static final int TILE = 2048;
   /** Largest exponent distance within a tile: a term is a 24-bit significand shifted by ≤ 27. */
   private static final int MAX_SPREAD = 27;
-  private static final VectorSpecies<Long> LONGS = SimdShapes.DOUBLES.withLanes(long.class);
 
   private SimdExactSum() {}
 

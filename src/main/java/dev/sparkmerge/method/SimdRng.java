@@ -1,21 +1,21 @@
 package dev.sparkmerge.method;
 
+import static dev.sparkmerge.method.SimdShapes.LANES;
+import static dev.sparkmerge.method.SimdShapes.LONGS;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.XOR;
 
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API form of {@link CounterRng#keepMasks}: the same SplitMix64 hashes, several pairs of
  * elements per step. Loaded only when {@link Simd#ENABLED}.
  */
 final class SimdRng {
-  private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
   /** Pairs of elements (one hash each) per step. */
-  private static final int PAIRS = LONGS.length();
+  private static final int PAIRS = LANES;
   private static final LongVector PAIR_INDEX = LongVector.zero(LONGS).addIndex(1);
 
   private SimdRng() {}
@@ -42,8 +42,8 @@ final class SimdRng {
       LongVector even = r.lanewise(LSHR, 40).and(0xFFFFFFL).sub(threshold).lanewise(ASHR, 63);
       LongVector odd = r.lanewise(LSHR, 16).and(0xFFFFFFL).sub(threshold).lanewise(ASHR, 63);
       even.and(0xFFFFFFFFL).or(odd.lanewise(LSHL, 32)).intoArray(pairs, 0);
-      // Split in scalar code: the JDK 17 JIT does not always compile a long-to-int reinterpretation
-      // to vector code (measured: 40% slower DARE when it did not).
+      // Split in scalar code rather than by a long-to-int reinterpretation, which one JVM ran as the
+      // Java fallback (DARE 40% slower; possibly the rare JIT variance docs/BENCHMARKS.md records).
       for (int p = 0; p < PAIRS; p++) {
         masks[offset + j + 2 * p] = (int) pairs[p];
         masks[offset + j + 2 * p + 1] = (int) (pairs[p] >>> 32);

@@ -7,17 +7,19 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector shapes the Vector API kernels use: the widest double vector the CPU prefers and float
- * and int vectors with the same number of lanes (half as wide), so a float lane widens to a double
- * lane one to one. Static finals, so the JIT treats them as constants.
+ * The vector shapes the Vector API kernels use (here and in the engine's SimdTensorStats): the
+ * widest double vector the CPU prefers, long vectors of the same width, and float and int vectors
+ * with the same number of lanes (half as wide), so a float lane widens to a double lane one to one.
+ * Static finals, so the JIT treats them as constants. Load only when {@link Simd#ENABLED}.
  */
-final class SimdShapes {
-  static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
-  static final VectorSpecies<Float> FLOATS =
+public final class SimdShapes {
+  public static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+  public static final VectorSpecies<Long> LONGS = DOUBLES.withLanes(long.class);
+  public static final VectorSpecies<Float> FLOATS =
       FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
-  static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
-  /** Lanes per step: the same for all three shapes. */
-  static final int LANES = DOUBLES.length();
+  public static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
+  /** Lanes per step: the same for all four shapes. */
+  public static final int LANES = DOUBLES.length();
   /** 0, 1, …, LANES − 1: lane offsets for position-dependent masks. */
   static final IntVector LANE_INDEX = IntVector.zero(INTS).addIndex(1);
 

@@ -94,14 +94,8 @@ final class TaskVectorKernel implements TensorKernel {
         }
         break;
       case MAGNITUDE: {
-        int threshold = selectors[0].threshold();
-        long last = selectors[0].lastKeptIndex();
-        if (threshold < 0) { // keep-all selection (k = numel): every key is above it
-          threshold = -1;
-          last = Long.MAX_VALUE;
-        }
-        // Positions j <= lastJ keep keys equal to the threshold; clamped so int maths suffices.
-        int lastJ = (int) Math.max(-1, Math.min(n, last - start));
+        int threshold = keptAbove(selectors[0]);
+        int lastJ = lastEqualKept(selectors[0], start, n);
         int j = 0;
         if (Simd.ENABLED) {
           int[] keep = Scratch.ints(1, n);
@@ -151,6 +145,23 @@ final class TaskVectorKernel implements TensorKernel {
       default:
         throw new IllegalStateException(t.kind.toString());
     }
+  }
+
+  /**
+   * A magnitude trim keeps keys above this, and keys equal to it up to {@link #lastEqualKept}: the
+   * selection's threshold, or −1 for a keep-all selection (k = numel), which every key is above.
+   */
+  private static int keptAbove(TopKSelector s) {
+    return s.threshold() < 0 ? -1 : s.threshold();
+  }
+
+  /**
+   * The last position of a tile starting at flat index {@code start} whose key, if equal to the
+   * threshold, is kept; clamped to [−1, n] so int maths suffices.
+   */
+  private static int lastEqualKept(TopKSelector s, long start, int n) {
+    long last = s.threshold() < 0 ? Long.MAX_VALUE : s.lastKeptIndex();
+    return (int) Math.max(-1, Math.min(n, last - start));
   }
 
   /**
@@ -270,12 +281,11 @@ final class TaskVectorKernel implements TensorKernel {
       int[] mask = Scratch.ints(2 + i, n);
       if (t.kind == Sparsifier.RANDOM) {
         CounterRng.keepMasks(t.streamKey, start, n, t.keepThreshold, mask);
-      } else if (t.kind == Sparsifier.MAGNITUDE && stats.selectors[i][0].threshold() >= 0) {
+      } else if (t.kind == Sparsifier.MAGNITUDE) {
         TopKSelector s = stats.selectors[i][0];
-        int lastEqual = (int) Math.max(-1, Math.min(n, s.lastKeptIndex() - start));
         vectorEnd = Math.min(vectorEnd, SimdTaskVector.magnitudeMasks(c.models[i], c.base, from,
-            n, s.threshold(), lastEqual, mask));
-      } else { // untrimmed, or a keep-all selection
+            n, keptAbove(s), lastEqualKept(s, start, n), mask));
+      } else { // untrimmed
         Arrays.fill(mask, 0, n, -1);
       }
       tile.masks[i] = mask;
