@@ -91,8 +91,7 @@ final class RunCommand implements Callable<Integer> {
           .orElse(1);
       out.println("Wrote one adapter of rank " + r.rank + " over " + r.modules + " module(s) to "
           + output + (worst < 1 ? String.format(" (%s kept at least %.4f of every module's"
-              + " energy; see combine-report.json)", r.approximate ? "the randomised SVD" : "svd",
-              worst) : ""));
+              + " energy; see combine-report.json)", reduction(r), worst) : ""));
       return 0;
     }
     MergePlan plan = MergePlanner.plan(candidates.get(0).spec(), fs, options);
@@ -138,5 +137,14 @@ final class RunCommand implements Callable<Integer> {
           + r.failed + " failed; see " + output + "/" + GridJob.CANDIDATES);
       return r.failed > 0 ? 1 : 0;
     }
+  }
+
+  /** Which SVD wrote the factors, for the one-line summary. */
+  private static String reduction(AdapterCombiner.Result r) {
+    if (!r.approximate) {
+      return "svd";
+    }
+    return r.randomized.size() == r.modules ? "the randomised SVD"
+        : "svd (randomised for " + r.randomized.size() + " of " + r.modules + " modules)";
   }
 }

@@ -19,7 +19,9 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  */
 final class OutputParser {
   private static final Set<String> KEYS = new LinkedHashSet<>(
-      List.of("type", "combination", "rank", "oversampling", "power_iterations"));
+      List.of("type", "combination", "rank", "solver", "oversampling", "power_iterations"));
+  /** {@code svd}'s solvers (SvdSolver's config names; config does not depend on lora). */
+  static final List<String> SOLVERS = List.of("auto", "exact", "randomized");
   /** Halko et al.'s recommendations: p = 10 extra sketch columns, q = 2 power iterations. */
   static final int DEFAULT_OVERSAMPLING = 10;
   static final int DEFAULT_POWER_ITERATIONS = 2;
@@ -71,18 +73,45 @@ final class OutputParser {
           + " is not low-rank any more, so choose the rank of the output adapter (e.g. 'rank:"
           + " 16'; PEFT would take the largest input rank).");
     }
+    String solver = solver(f, combination, dense, problems);
     int oversampling = wholeNumber(f, "oversampling", 0, DEFAULT_OVERSAMPLING, problems);
     int powerIterations = wholeNumber(f, "power_iterations", 0, DEFAULT_POWER_ITERATIONS,
         problems);
     for (String key : List.of("oversampling", "power_iterations")) {
-      if (!dense && f != null && f.has(key)) {
-        problems.add(f.keyNode(key), "output." + key, "tunes the randomised SVD of the dense"
-            + " combinations (" + String.join(", ", AdapterCombinations.DENSE.keySet())
+      if (!dense && !combination.equals("svd") && f != null && f.has(key)) {
+        problems.add(f.keyNode(key), "output." + key, "tunes the randomised SVD of 'svd' and"
+            + " the dense combinations (" + String.join(", ", AdapterCombinations.DENSE.keySet())
             + "); '" + combination + "' does not use one. Remove it.");
       }
     }
     checkSources(node, base, slicesSyntax, slices, problems);
-    return new OutputSpec(true, combination, rank, oversampling, powerIterations);
+    return new OutputSpec(true, combination, rank, solver, oversampling, powerIterations);
+  }
+
+  /**
+   * {@code svd}'s {@code solver} (default {@code auto}); the dense family always reduces by the
+   * randomised SVD and {@code cat} by none, so for them the key is refused.
+   */
+  private static String solver(Fields f, String combination, boolean dense,
+      Problems problems) {
+    String absent = combination.equals("svd") ? "auto" : dense ? "randomized" : null;
+    if (f == null || !f.has("solver")) {
+      return absent;
+    }
+    Node n = f.get("solver");
+    if (!combination.equals("svd")) {
+      problems.add(f.keyNode("solver"), "output.solver", "chooses how 'svd' reduces the sum;"
+          + " '" + combination + "' " + (dense ? "always uses the randomised SVD" : "keeps every"
+          + " factor") + ". Remove it.");
+      return absent;
+    }
+    String v = n instanceof ScalarNode ? ((ScalarNode) n).getValue().trim() : null;
+    if (v == null || !SOLVERS.contains(v)) {
+      problems.add(n, "output.solver", "'solver' is one of " + String.join(", ", SOLVERS)
+          + ", not " + Scalars.show(n) + ".");
+      return absent;
+    }
+    return v;
   }
 
   /** An optional whole-number key of the output mapping, at least {@code min}. */

@@ -12,19 +12,21 @@ import java.io.Serializable;
 public final class OutputSpec implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  public static final OutputSpec MODEL = new OutputSpec(false, null, 0, 0, 0);
+  public static final OutputSpec MODEL = new OutputSpec(false, null, 0, null, 0, 0);
 
   private final boolean adapter;
   private final String combination;
   private final int rank;
+  private final String solver;
   private final int oversampling;
   private final int powerIterations;
 
-  OutputSpec(boolean adapter, String combination, int rank, int oversampling,
+  OutputSpec(boolean adapter, String combination, int rank, String solver, int oversampling,
       int powerIterations) {
     this.adapter = adapter;
     this.combination = combination;
     this.rank = rank;
+    this.solver = solver;
     this.oversampling = oversampling;
     this.powerIterations = powerIterations;
   }
@@ -51,12 +53,20 @@ public final class OutputSpec implements Serializable {
     return rank;
   }
 
-  /** The dense family's randomised SVD: extra sketch columns p (default 10). */
+  /**
+   * How {@code svd} reduces the sum: {@code auto} (default), {@code exact} or
+   * {@code randomized}; {@code randomized} for the dense family, null for {@code cat}.
+   */
+  public String solver() {
+    return solver;
+  }
+
+  /** The randomised SVD (dense family, {@code svd}): extra sketch columns p (default 10). */
   public int oversampling() {
     return oversampling;
   }
 
-  /** The dense family's randomised SVD: power iterations q (default 2). */
+  /** The randomised SVD (dense family, {@code svd}): power iterations q (default 2). */
   public int powerIterations() {
     return powerIterations;
   }
@@ -65,8 +75,10 @@ public final class OutputSpec implements Serializable {
     if (!adapter) {
       return "model";
     }
-    // Earlier outputs keep their hashes; the SVD's settings matter only for the dense family.
+    // Every setting that changes the written factors; cat has none beyond the rank.
     return "adapter/" + combination + "/" + rank
-        + (isDense() ? "/p" + oversampling + "/q" + powerIterations : "");
+        + ("svd".equals(combination) ? "/" + solver : "")
+        + (isDense() || "svd".equals(combination) ? "/p" + oversampling + "/q" + powerIterations
+        : "");
   }
 }

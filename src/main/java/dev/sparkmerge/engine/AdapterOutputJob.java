@@ -1,6 +1,7 @@
 package dev.sparkmerge.engine;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkmerge.checkpoint.CheckpointException;
 import dev.sparkmerge.checkpoint.CheckpointFs;
@@ -12,6 +13,7 @@ import dev.sparkmerge.config.ParameterResolver;
 import dev.sparkmerge.config.SliceSpec;
 import dev.sparkmerge.config.SourceSpec;
 import dev.sparkmerge.lora.AdapterCombiner;
+import dev.sparkmerge.lora.SvdSolver;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,6 +69,9 @@ public final class AdapterOutputJob {
         ? AdapterCombiner.Combination.dense(spec.combination(), spec.rank(), job.seed(),
             module -> params.global(module, layerT(module, layers)), spec.oversampling(),
             spec.powerIterations())
+        : spec.combination().equals("svd")
+        ? AdapterCombiner.Combination.svd(spec.rank(), SvdSolver.ofConfigName(spec.solver()),
+            job.seed(), spec.oversampling(), spec.powerIterations())
         : AdapterCombiner.Combination.exact(spec.combination(), spec.rank());
     AdapterCombiner.Result r = AdapterCombiner.combine(fs, inputs, how, out.root());
     out.writeText(out.file(Committer.CONFIG_COPY), job.sourceText());
@@ -76,6 +81,9 @@ public final class AdapterOutputJob {
     report.put("config_hash", job.configHash());
     ObjectNode energy = report.putObject("energy_kept");
     r.energyKept.forEach(energy::put);
+    if (spec.solver() != null) {
+      report.put("solver", spec.solver());
+    }
     if (r.approximate) {
       // energy_kept is exact for the written factors; the factors themselves are approximate.
       ObjectNode svd = report.putObject("randomized_svd");
@@ -83,8 +91,10 @@ public final class AdapterOutputJob {
       svd.put("power_iterations", spec.powerIterations());
       svd.put("seed", job.seed());
       svd.put("note", "B·A approximates the best rank-" + r.rank + " approximation of each"
-          + " module's merged update; energy_kept is ||B·A||² / ||merged update||² of the"
-          + " written factors");
+          + " listed module's merged update; energy_kept is ||B·A||² / ||merged update||² of"
+          + " the written factors");
+      ArrayNode modules = svd.putArray("modules");
+      r.randomized.forEach(modules::add);
     }
     out.writeText(out.file("combine-report.json"), report.toPrettyString() + "\n");
     out.writeText(out.file(OutputDir.SUCCESS), "");

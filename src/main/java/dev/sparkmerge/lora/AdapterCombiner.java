@@ -80,21 +80,38 @@ public final class AdapterCombiner {
     final Function<String, Map<String, Object>> globalOfModule;
     final int oversampling;
     final int powerIterations;
+    final SvdSolver solver;
 
     private Combination(String name, int rank, long seed,
         Function<String, Map<String, Object>> globalOfModule, int oversampling,
-        int powerIterations) {
+        int powerIterations, SvdSolver solver) {
       this.name = name;
       this.rank = rank;
       this.seed = seed;
       this.globalOfModule = globalOfModule;
       this.oversampling = oversampling;
       this.powerIterations = powerIterations;
+      this.solver = solver;
     }
 
-    /** {@code cat} or {@code svd}; rank 0 means the sum of the input ranks. */
+    /** {@code cat} or {@code svd} by the exact route; rank 0 means the sum of the input ranks. */
     public static Combination exact(String name, int rank) {
-      return new Combination(name, rank, 0, m -> Map.of(), 0, 0);
+      return new Combination(name, rank, 0, m -> Map.of(), 0, 0, SvdSolver.EXACT);
+    }
+
+    /**
+     * {@code svd} to {@code rank} (0: the sum of the input ranks) by {@code solver}; the seed
+     * keys the randomised route's sketch, which uses {@code oversampling} and
+     * {@code powerIterations}.
+     */
+    public static Combination svd(int rank, SvdSolver solver, long seed, int oversampling,
+        int powerIterations) {
+      if (rank < 0 || oversampling < 0 || powerIterations < 0) {
+        throw new IllegalArgumentException("svd to rank " + rank + " (p = " + oversampling
+            + ", q = " + powerIterations + ")");
+      }
+      return new Combination("svd", rank, seed, m -> Map.of(), oversampling, powerIterations,
+          solver);
     }
 
     /**
@@ -109,7 +126,8 @@ public final class AdapterCombiner {
         throw new IllegalArgumentException("dense combination " + name + " to rank " + rank
             + " (p = " + oversampling + ", q = " + powerIterations + ")");
       }
-      return new Combination(name, rank, seed, globalOfModule, oversampling, powerIterations);
+      return new Combination(name, rank, seed, globalOfModule, oversampling, powerIterations,
+          SvdSolver.RANDOMIZED);
     }
 
     boolean isDense() {
@@ -127,14 +145,20 @@ public final class AdapterCombiner {
      * ΔW for the dense family.
      */
     public final Map<String, Double> energyKept;
-    /** True when B·A comes from a randomised SVD (the dense family): near, not at, the optimum. */
+    /**
+     * The modules whose B·A comes from a randomised SVD (every module of the dense family; those
+     * {@code svd} reduced by the randomised route): near, not at, the optimum.
+     */
+    public final List<String> randomized;
+    /** True when some module's B·A comes from a randomised SVD. */
     public final boolean approximate;
 
-    Result(int modules, int rank, Map<String, Double> energyKept, boolean approximate) {
+    Result(int modules, int rank, Map<String, Double> energyKept, List<String> randomized) {
       this.modules = modules;
       this.rank = rank;
       this.energyKept = energyKept;
-      this.approximate = approximate;
+      this.randomized = randomized;
+      this.approximate = !randomized.isEmpty();
     }
   }
 
@@ -164,18 +188,22 @@ public final class AdapterCombiner {
     int rank = how.name.equals("cat") ? catRank : how.rank > 0 ? how.rank : catRank;
     List<ModuleResult> results = new ArrayList<>();
     Map<String, Double> energy = new LinkedHashMap<>();
+    List<String> randomized = new ArrayList<>();
     Map<String, SafetensorsFile> files = new HashMap<>();
     try {
       for (Map.Entry<String, List<int[]>> e : byModule.entrySet()) {
         ModuleResult r = combineModule(fs, files, inputs, e.getKey(), e.getValue(), how, rank);
         results.add(r);
         energy.put(e.getKey(), r.energyKept);
+        if (r.randomized) {
+          randomized.add(e.getKey());
+        }
       }
     } finally {
       files.values().forEach(SafetensorsFile::close);
     }
     write(fs, inputs.get(0).adapter, results, rank, byModule, inputs, outDir);
-    return new Result(results.size(), rank, energy, how.isDense());
+    return new Result(results.size(), rank, energy, randomized);
   }
 
   private static void requireCombinable(PeftAdapter a) {
@@ -206,9 +234,10 @@ public final class AdapterCombiner {
     final float[] a;
     final float[] b;
     final double energyKept;
+    final boolean randomized;
 
     ModuleResult(String module, boolean embedding, long in, long out, float[] a, float[] b,
-        double energyKept) {
+        double energyKept, boolean randomized) {
       this.module = module;
       this.embedding = embedding;
       this.in = in;
@@ -216,6 +245,7 @@ public final class AdapterCombiner {
       this.a = a;
       this.b = b;
       this.energyKept = energyKept;
+      this.randomized = randomized;
     }
   }
 
@@ -263,16 +293,20 @@ public final class AdapterCombiner {
     if (how.isDense()) {
       return denseModule(module, embedding, (int) in, (int) out, loaded, how, rank);
     }
-    return exactModule(module, embedding, (int) in, (int) out, loaded, how.name, rank);
-  }
-
-  /** {@code cat} and {@code svd}: stacked factors, A rows scaled by weight·s. */
-  private static ModuleResult exactModule(String module, boolean embedding, int in, int out,
-      List<Loaded> loaded, String combination, int rank) {
     int stacked = 0;
     for (Loaded l : loaded) {
       stacked += l.module.rank();
     }
+    if (how.name.equals("svd") && how.solver.randomizes(out, in, stacked, rank,
+        how.oversampling, how.powerIterations)) {
+      return weightedSumModule(module, embedding, (int) in, (int) out, loaded, how, rank);
+    }
+    return exactModule(module, embedding, (int) in, (int) out, loaded, how.name, rank, stacked);
+  }
+
+  /** {@code cat} and {@code svd}: stacked factors, A rows scaled by weight·s. */
+  private static ModuleResult exactModule(String module, boolean embedding, int in, int out,
+      List<Loaded> loaded, String combination, int rank, int stacked) {
     double[] aStack = new double[Math.multiplyExact(stacked, in)];
     double[] bStack = new double[Math.multiplyExact(out, stacked)];
     int row = 0;
@@ -291,11 +325,26 @@ public final class AdapterCombiner {
     }
     if (combination.equals("cat")) {
       return new ModuleResult(module, embedding, in, out, pad(aStack, stacked, in, rank, true),
-          pad(bStack, out, stacked, rank, false), 1.0);
+          pad(bStack, out, stacked, rank, false), 1.0, false);
     }
     LowRank.Factors f = LowRank.truncate(bStack, aStack, out, in, stacked, rank);
     return new ModuleResult(module, embedding, in, out, pad(f.a, f.rank, in, rank, true),
-        pad(f.b, out, f.rank, rank, false), f.energyKept);
+        pad(f.b, out, f.rank, rank, false), f.energyKept, false);
+  }
+
+  /**
+   * {@code svd} by the randomised route: Σ w_i·ΔW_i formed densely from the factors (each ΔW_i
+   * float32 as in a model merge, summed in float), then reduced like the dense family.
+   */
+  private static ModuleResult weightedSumModule(String module, boolean embedding, int in,
+      int out, List<Loaded> loaded, Combination how, int rank) {
+    requireDenseSize(module, in, out, how.name);
+    double[] weights = new double[loaded.size()];
+    for (int i = 0; i < weights.length; i++) {
+      weights[i] = loaded.get(i).input.weightOfModule.applyAsDouble(module);
+    }
+    float[] sum = WeightedSum.dense(deltas(module, embedding, in, out, loaded), weights);
+    return reduce(module, embedding, in, out, sum, how, rank);
   }
 
   /**
@@ -305,27 +354,45 @@ public final class AdapterCombiner {
    */
   private static ModuleResult denseModule(String module, boolean embedding, int in, int out,
       List<Loaded> loaded, Combination how, int rank) {
+    requireDenseSize(module, in, out, how.name);
+    List<Map<String, Object>> perModel = new ArrayList<>();
+    for (Loaded l : loaded) {
+      perModel.add(l.input.parametersOfModule.apply(module));
+    }
+    TensorKernel kernel = DenseCombination.bind(how.name, module, out, in, how.seed,
+        how.globalOfModule.apply(module), perModel);
+    float[] merged = DenseMerge.run(kernel, deltas(module, embedding, in, out, loaded));
+    return reduce(module, embedding, in, out, merged, how, rank);
+  }
+
+  private static void requireDenseSize(String module, int in, int out, String combination) {
     if ((long) in * out > Integer.MAX_VALUE - 8) {
       throw new CheckpointException("module '" + module + "' is " + out + " x " + in + ", too"
-          + " large to merge densely with '" + how.name + "'; use 'svd' or 'cat', or a filter"
-          + " that leaves this module out.");
+          + " large to merge densely with '" + combination + "'; use 'cat' or 'svd' with"
+          + " 'solver: exact', or a filter that leaves this module out.");
     }
+  }
+
+  /** Each adapter's ΔW_i = s_i·B_i·A_i of the module, produced chunk by chunk on demand. */
+  private static List<LoraDelta> deltas(String module, boolean embedding, int in, int out,
+      List<Loaded> loaded) {
     List<LoraDelta> deltas = new ArrayList<>();
-    List<Map<String, Object>> perModel = new ArrayList<>();
     for (Loaded l : loaded) {
       LoraTarget t = new LoraTarget(DenseCombination.tensorName(module), new long[] {out, in},
           false, embedding, l.module.scale(), l.file, l.dataStart, l.module.a(), l.module.b(),
           null, module, false, null);
       deltas.add(LoraDelta.of(t, l.a, l.b));
-      perModel.add(l.input.parametersOfModule.apply(module));
     }
-    TensorKernel kernel = DenseCombination.bind(how.name, module, out, in, how.seed,
-        how.globalOfModule.apply(module), perModel);
-    float[] merged = DenseMerge.run(kernel, deltas);
+    return deltas;
+  }
+
+  /** The randomised SVD of a module's dense merged update, padded to the output rank. */
+  private static ModuleResult reduce(String module, boolean embedding, int in, int out,
+      float[] merged, Combination how, int rank) {
     LowRank.Factors f = RandomizedSvd.truncate(merged, out, in, rank, how.oversampling,
         how.powerIterations, DenseCombination.sketchStream(how.seed, module));
     return new ModuleResult(module, embedding, in, out, pad(f.a, f.rank, in, rank, true),
-        pad(f.b, out, f.rank, rank, false), f.energyKept);
+        pad(f.b, out, f.rank, rank, false), f.energyKept, true);
   }
 
   /**

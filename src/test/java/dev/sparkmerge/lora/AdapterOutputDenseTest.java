@@ -348,7 +348,7 @@ class AdapterOutputDenseTest {
     err = configError("ties", "{type: adapter, combination: ties_svd, rank: 4, oversampling: 2.5}",
         "{weight: 1, density: 0.5}");
     assertTrue(err.contains("output.oversampling"), err);
-    err = configError("task_arithmetic", "{type: adapter, combination: svd, oversampling: 20}",
+    err = configError("task_arithmetic", "{type: adapter, combination: cat, oversampling: 20}",
         "{weight: 1}");
     assertTrue(err.contains("output.oversampling") && err.contains("does not use one"), err);
 
@@ -368,5 +368,91 @@ class AdapterOutputDenseTest {
         energyReported(out, V), 1e-6);
     assertTrue(DenseReference.distance(want, got)
         >= DenseReference.optimalError(want, V_OUT, HIDDEN, 3) * (1 - 1e-9));
+  }
+
+  // ---- svd's solvers ------------------------------------------------------------------------
+
+  /** Σ w_i·ΔW_i over adapters 0..n-1, float64. */
+  static double[] weightedSum(String module, boolean embedding, int out, int in, double[] w,
+      int n) {
+    List<double[]> deltas = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      deltas.add(delta(i, module, embedding, out, in));
+    }
+    return DenseReference.weightedSum(deltas, Arrays.copyOf(w, n));
+  }
+
+  static JsonNode report(Path out) throws IOException {
+    return LoraFixtures.JSON.readTree(out.resolve("combine-report.json").toFile());
+  }
+
+  @Test
+  void svdByEitherSolverIsTheWeightedSumAtFullRankAndNearTheOptimumBelowIt() throws IOException {
+    double[] w = {1.0, -0.5, 0.25};
+    String[] params = {"{weight: 1.0}", "{weight: -0.5}", "{weight: 0.25}"};
+    double[] wantQ = weightedSum(Q, false, Q_OUT, HIDDEN, w, 3);
+    double[] wantE = weightedSum(EMB, true, HIDDEN, VOCAB, w, 2);
+
+    // rank 16 = min(out, in): the randomised sketch spans everything, so B·A is the sum.
+    Path full = run("svd-rand-full", "task_arithmetic",
+        "{type: adapter, combination: svd, rank: 16, solver: randomized}", "", params);
+    assertSameMatrix(wantQ, product(full, Q, false, Q_OUT, HIDDEN, 16), Q);
+    assertSameMatrix(wantE, product(full, EMB, true, HIDDEN, VOCAB, 16), EMB);
+    JsonNode fullReport = report(full);
+    assertEquals("randomized", fullReport.get("solver").asText());
+    List<String> listed = new ArrayList<>();
+    fullReport.get("randomized_svd").get("modules").forEach(m -> listed.add(m.asText()));
+    assertEquals(List.of(EMB, Q, V), listed);
+
+    Path exact = run("svd-exact-3", "task_arithmetic",
+        "{type: adapter, combination: svd, rank: 3, solver: exact}", "", params);
+    Path randomized = run("svd-rand-3", "task_arithmetic",
+        "{type: adapter, combination: svd, rank: 3, solver: randomized}", "", params);
+    assertFalse(report(exact).has("randomized_svd"), "the exact route is not approximate");
+    for (Object[] m : new Object[][] {{Q, false, Q_OUT, HIDDEN, wantQ},
+        {EMB, true, HIDDEN, VOCAB, wantE}}) {
+      String module = (String) m[0];
+      int rows = (int) m[2];
+      int cols = (int) m[3];
+      double[] want = (double[]) m[4];
+      double best = DenseReference.optimalError(want, rows, cols, 3);
+      double exactErr = DenseReference.distance(want,
+          product(exact, module, (boolean) m[1], rows, cols, 3));
+      assertEquals(best, exactErr, 1e-5 * Math.sqrt(DenseReference.squaredNorm(want)),
+          module + ": the exact route is Eckart–Young's optimum");
+      double[] got = product(randomized, module, (boolean) m[1], rows, cols, 3);
+      double err = DenseReference.distance(want, got);
+      assertTrue(err <= 1.01 * best && err >= best * (1 - 1e-9),
+          module + ": " + err + " vs optimum " + best);
+      assertEquals(DenseReference.squaredNorm(got) / DenseReference.squaredNorm(want),
+          energyReported(randomized, module), 1e-6, module);
+    }
+  }
+
+  @Test
+  void svdAutoTakesTheExactRouteForFewAdapters() throws IOException {
+    Path auto = run("svd-auto", "task_arithmetic", "{type: adapter, combination: svd, rank: 3}",
+        "", "{weight: 1.0}", "{weight: 0.5}");
+    Path exact = run("svd-auto-exact", "task_arithmetic",
+        "{type: adapter, combination: svd, rank: 3, solver: exact}", "", "{weight: 1.0}",
+        "{weight: 0.5}");
+    assertEquals("auto", report(auto).get("solver").asText());
+    assertFalse(report(auto).has("randomized_svd"));
+    assertArrayEquals(Files.readAllBytes(exact.resolve("adapter_model.safetensors")),
+        Files.readAllBytes(auto.resolve("adapter_model.safetensors")));
+  }
+
+  @Test
+  void svdSolverIsValidatedAndOnlyForSvd() throws IOException {
+    String err = configError("task_arithmetic",
+        "{type: adapter, combination: svd, solver: fastest}", "{weight: 1}");
+    assertTrue(err.contains("output.solver") && err.contains("auto, exact, randomized"), err);
+    err = configError("task_arithmetic", "{type: adapter, combination: cat, solver: exact}",
+        "{weight: 1}");
+    assertTrue(err.contains("output.solver") && err.contains("keeps every factor"), err);
+    err = configError("ties", "{type: adapter, combination: ties_svd, rank: 4, solver: exact}",
+        "{weight: 1, density: 0.5}");
+    assertTrue(err.contains("output.solver") && err.contains("always uses the randomised SVD"),
+        err);
   }
 }
