@@ -25,7 +25,8 @@ import org.apache.hadoop.conf.Configuration;
  * holds adapter_config.json, adapter_model.safetensors and _SUCCESS.
  *
  * <p>Extra keys: {@code modules}, {@code rank}, {@code energy_min_ppm} (the smallest fraction of
- * a module's update energy the written factors keep, in millionths).
+ * a module's update energy the written factors keep, in millionths), {@code randomized_modules}
+ * (how many modules svd's {@code solver: auto} reduced by the randomised route).
  *
  * <p>Arguments: CONFIG OUTPUT (a MASTER and CHUNK_BYTES after them are accepted and ignored, so
  * the harness can start it like MergeChild).
@@ -71,6 +72,7 @@ public final class AdapterChild {
     r.put("modules", result.modules);
     r.put("rank", result.rank);
     r.put("energy_min_ppm", Math.round(worst * 1e6));
+    r.put("randomized_modules", result.randomized.size());
     r.put("bytes_written", written);
     r.put("heap_peak", MergeChild.heapPeak());
     r.put("heap_live_max", liveMax.get());
