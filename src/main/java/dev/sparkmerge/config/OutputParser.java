@@ -19,7 +19,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  */
 final class OutputParser {
   private static final Set<String> KEYS = new LinkedHashSet<>(
-      List.of("type", "combination", "rank", "solver", "oversampling", "power_iterations"));
+      List.of("type", "combination", "rank", "solver", "oversampling", "power_iterations",
+          "clamp"));
   /** {@code svd}'s solvers (SvdSolver's config names; config does not depend on lora). */
   static final List<String> SOLVERS = List.of("auto", "exact", "randomized");
   /** Halko et al.'s recommendations: p = 10 extra sketch columns, q = 2 power iterations. */
@@ -84,8 +85,31 @@ final class OutputParser {
             + "); '" + combination + "' does not use one. Remove it.");
       }
     }
+    double clamp = clamp(f, combination, problems);
     checkSources(node, base, slicesSyntax, slices, problems);
-    return new OutputSpec(true, combination, rank, solver, oversampling, powerIterations);
+    return new OutputSpec(true, combination, rank, solver, oversampling, powerIterations, clamp);
+  }
+
+  /** PEFT's {@code svd_clamp} as {@code clamp: q}, 0 < q ≤ 1; 0 when absent. */
+  private static double clamp(Fields f, String combination, Problems problems) {
+    if (f == null || !f.has("clamp")) {
+      return 0;
+    }
+    Node n = f.get("clamp");
+    if (combination.equals("cat")) {
+      problems.add(f.keyNode("clamp"), "output.clamp", "clamps the factors of an SVD ('svd' and"
+          + " the dense combinations); 'cat' keeps the factors as they are. Remove it.");
+      return 0;
+    }
+    Double v = n instanceof ScalarNode && !Scalars.isBool((ScalarNode) n)
+        ? Scalars.number((ScalarNode) n) : null;
+    if (v == null || !(v > 0 && v <= 1)) {
+      problems.add(n, "output.clamp", "'clamp' is the quantile of the factors' entries to clamp"
+          + " them to, a number in (0, 1] (PEFT's svd_clamp, e.g. 0.99), not " + Scalars.show(n)
+          + ".");
+      return 0;
+    }
+    return v;
   }
 
   /**

@@ -12,7 +12,7 @@ import java.io.Serializable;
 public final class OutputSpec implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  public static final OutputSpec MODEL = new OutputSpec(false, null, 0, null, 0, 0);
+  public static final OutputSpec MODEL = new OutputSpec(false, null, 0, null, 0, 0, 0);
 
   private final boolean adapter;
   private final String combination;
@@ -20,9 +20,11 @@ public final class OutputSpec implements Serializable {
   private final String solver;
   private final int oversampling;
   private final int powerIterations;
+  private final double clamp;
 
   OutputSpec(boolean adapter, String combination, int rank, String solver, int oversampling,
-      int powerIterations) {
+      int powerIterations, double clamp) {
+    this.clamp = clamp;
     this.adapter = adapter;
     this.combination = combination;
     this.rank = rank;
@@ -71,6 +73,11 @@ public final class OutputSpec implements Serializable {
     return powerIterations;
   }
 
+  /** PEFT's svd_clamp quantile for {@code svd} and the dense family; 0 for none. */
+  public double clamp() {
+    return clamp;
+  }
+
   String canonical() {
     if (!adapter) {
       return "model";
@@ -79,6 +86,7 @@ public final class OutputSpec implements Serializable {
     return "adapter/" + combination + "/" + rank
         + ("svd".equals(combination) ? "/" + solver : "")
         + (isDense() || "svd".equals(combination) ? "/p" + oversampling + "/q" + powerIterations
-        : "");
+        : "")
+        + (clamp != 0 ? "/clamp" + clamp : "");
   }
 }

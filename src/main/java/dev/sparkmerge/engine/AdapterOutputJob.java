@@ -73,6 +73,7 @@ public final class AdapterOutputJob {
         ? AdapterCombiner.Combination.svd(spec.rank(), SvdSolver.ofConfigName(spec.solver()),
             job.seed(), spec.oversampling(), spec.powerIterations())
         : AdapterCombiner.Combination.exact(spec.combination(), spec.rank());
+    how = how.withClamp(spec.clamp());
     AdapterCombiner.Result r = AdapterCombiner.combine(fs, inputs, how, out.root());
     out.writeText(out.file(Committer.CONFIG_COPY), job.sourceText());
     ObjectNode report = new ObjectMapper().createObjectNode();
@@ -83,6 +84,9 @@ public final class AdapterOutputJob {
     r.energyKept.forEach(energy::put);
     if (spec.solver() != null) {
       report.put("solver", spec.solver());
+    }
+    if (spec.clamp() != 0) {
+      report.put("clamp", spec.clamp());
     }
     if (r.approximate) {
       // energy_kept is exact for the written factors; the factors themselves are approximate.

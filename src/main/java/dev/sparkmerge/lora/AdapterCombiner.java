@@ -81,10 +81,18 @@ public final class AdapterCombiner {
     final int oversampling;
     final int powerIterations;
     final SvdSolver solver;
+    /** PEFT's svd_clamp quantile, or 0 for none. */
+    final double clamp;
 
     private Combination(String name, int rank, long seed,
         Function<String, Map<String, Object>> globalOfModule, int oversampling,
         int powerIterations, SvdSolver solver) {
+      this(name, rank, seed, globalOfModule, oversampling, powerIterations, solver, 0);
+    }
+
+    private Combination(String name, int rank, long seed,
+        Function<String, Map<String, Object>> globalOfModule, int oversampling,
+        int powerIterations, SvdSolver solver, double clamp) {
       this.name = name;
       this.rank = rank;
       this.seed = seed;
@@ -92,6 +100,20 @@ public final class AdapterCombiner {
       this.oversampling = oversampling;
       this.powerIterations = powerIterations;
       this.solver = solver;
+      this.clamp = clamp;
+    }
+
+    /**
+     * This combination with PEFT's {@code svd_clamp}: the SVD's factors clamped to ± the
+     * {@code quantile} (0 < q ≤ 1; 0: no clamp) of their entries ({@link SvdClamp}). Only for
+     * {@code svd} and the dense family.
+     */
+    public Combination withClamp(double quantile) {
+      if (quantile != 0 && (name.equals("cat") || !(quantile > 0 && quantile <= 1))) {
+        throw new IllegalArgumentException("clamp " + quantile + " for " + name);
+      }
+      return new Combination(name, rank, seed, globalOfModule, oversampling, powerIterations,
+          solver, quantile);
     }
 
     /** {@code cat} or {@code svd} by the exact route; rank 0 means the sum of the input ranks. */
@@ -141,8 +163,8 @@ public final class AdapterCombiner {
     public final int rank;
     /**
      * Per module, the fraction of the combined update's energy the written B·A keeps:
-     * Σσ²_kept / Σσ² for {@code svd} (1 for {@code cat}); ‖B·A‖²_F / ‖ΔW‖²_F of the merged dense
-     * ΔW for the dense family.
+     * Σσ²_kept / Σσ² for {@code svd}'s exact route (1 for {@code cat}); otherwise, and whenever
+     * the factors are clamped, ‖B·A‖²_F / ‖ΔW‖²_F of the written factors.
      */
     public final Map<String, Double> energyKept;
     /**
@@ -301,12 +323,12 @@ public final class AdapterCombiner {
         how.oversampling, how.powerIterations)) {
       return weightedSumModule(module, embedding, (int) in, (int) out, loaded, how, rank);
     }
-    return exactModule(module, embedding, (int) in, (int) out, loaded, how.name, rank, stacked);
+    return exactModule(module, embedding, (int) in, (int) out, loaded, how, rank, stacked);
   }
 
   /** {@code cat} and {@code svd}: stacked factors, A rows scaled by weight·s. */
   private static ModuleResult exactModule(String module, boolean embedding, int in, int out,
-      List<Loaded> loaded, String combination, int rank, int stacked) {
+      List<Loaded> loaded, Combination how, int rank, int stacked) {
     double[] aStack = new double[Math.multiplyExact(stacked, in)];
     double[] bStack = new double[Math.multiplyExact(out, stacked)];
     int row = 0;
@@ -323,11 +345,12 @@ public final class AdapterCombiner {
       }
       row += r;
     }
-    if (combination.equals("cat")) {
+    if (how.name.equals("cat")) {
       return new ModuleResult(module, embedding, in, out, pad(aStack, stacked, in, rank, true),
           pad(bStack, out, stacked, rank, false), 1.0, false);
     }
-    LowRank.Factors f = LowRank.truncate(bStack, aStack, out, in, stacked, rank);
+    LowRank.Factors f = clamped(LowRank.truncate(bStack, aStack, out, in, stacked, rank),
+        how.clamp, out, in);
     return new ModuleResult(module, embedding, in, out, pad(f.a, f.rank, in, rank, true),
         pad(f.b, out, f.rank, rank, false), f.energyKept, false);
   }
@@ -389,10 +412,15 @@ public final class AdapterCombiner {
   /** The randomised SVD of a module's dense merged update, padded to the output rank. */
   private static ModuleResult reduce(String module, boolean embedding, int in, int out,
       float[] merged, Combination how, int rank) {
-    LowRank.Factors f = RandomizedSvd.truncate(merged, out, in, rank, how.oversampling,
-        how.powerIterations, DenseCombination.sketchStream(how.seed, module));
+    LowRank.Factors f = clamped(RandomizedSvd.truncate(merged, out, in, rank, how.oversampling,
+        how.powerIterations, DenseCombination.sketchStream(how.seed, module)), how.clamp, out, in);
     return new ModuleResult(module, embedding, in, out, pad(f.a, f.rank, in, rank, true),
         pad(f.b, out, f.rank, rank, false), f.energyKept, true);
+  }
+
+  /** PEFT's svd_clamp when asked for, on the factors before they are padded to the output rank. */
+  private static LowRank.Factors clamped(LowRank.Factors f, double quantile, int out, int in) {
+    return quantile == 0 ? f : SvdClamp.apply(f, quantile, out, in);
   }
 
   /**

@@ -20,13 +20,17 @@ final class LowRank {
     final double[] b;
     final double[] a;
     final int rank;
+    /** ‖B'·A'‖²_F / ‖M‖²_F (1 when M is zero). */
     final double energyKept;
+    /** ‖M‖²_F, the energy of the matrix factored. */
+    final double totalEnergy;
 
-    Factors(double[] b, double[] a, int rank, double energyKept) {
+    Factors(double[] b, double[] a, int rank, double energyKept, double totalEnergy) {
       this.b = b;
       this.a = a;
       this.rank = rank;
       this.energyKept = energyKept;
+      this.totalEnergy = totalEnergy;
     }
   }
 
@@ -72,7 +76,20 @@ final class LowRank {
     CommonOps_DDRM.mult(qrA[0], vk, aOutT);
     DMatrixRMaj aOut = new DMatrixRMaj(keep, in);
     CommonOps_DDRM.transpose(aOutT, aOut);
-    return new Factors(bOut.data, aOut.data, keep, total == 0 ? 1.0 : kept / total);
+    return new Factors(bOut.data, aOut.data, keep, total == 0 ? 1.0 : kept / total, total);
+  }
+
+  /** ‖B·A‖²_F = Σ_ij (BᵀB)_ij·(A·Aᵀ)_ij, exact without forming B·A (B rows × k, A k × cols). */
+  static double productSquaredNorm(double[] b, double[] a, int rows, int cols, int k) {
+    DMatrixRMaj gb = new DMatrixRMaj(k, k);
+    CommonOps_DDRM.multTransA(DMatrixRMaj.wrap(rows, k, b), DMatrixRMaj.wrap(rows, k, b), gb);
+    DMatrixRMaj ga = new DMatrixRMaj(k, k);
+    CommonOps_DDRM.multTransB(DMatrixRMaj.wrap(k, cols, a), DMatrixRMaj.wrap(k, cols, a), ga);
+    double s = 0;
+    for (int i = 0; i < gb.data.length; i++) {
+      s += gb.data[i] * ga.data[i];
+    }
+    return s;
   }
 
   /** {Q (m × p), R (p × n)} with p = min(m, n). */

@@ -72,8 +72,8 @@ final class RandomizedSvd {
       }
     }
     double total = prod.squaredNorm();
-    double energy = total == 0 ? 1.0 : productSquaredNorm(b, a, rows, cols, keep) / total;
-    return new LowRank.Factors(b, a, keep, energy);
+    double energy = total == 0 ? 1.0 : LowRank.productSquaredNorm(b, a, rows, cols, keep) / total;
+    return new LowRank.Factors(b, a, keep, energy, total);
   }
 
   /** Ω (cols × l): standard normal draws, Box–Muller on two counter-based uniforms each. */
@@ -97,18 +97,5 @@ final class RandomizedSvd {
           + " sketch failed");
     }
     return qr.getQ(null, true);
-  }
-
-  /** ‖B·A‖²_F = Σ_ij (BᵀB)_ij·(A·Aᵀ)_ij, exact without forming B·A. */
-  private static double productSquaredNorm(double[] b, double[] a, int rows, int cols, int k) {
-    DMatrixRMaj gb = new DMatrixRMaj(k, k);
-    CommonOps_DDRM.multTransA(DMatrixRMaj.wrap(rows, k, b), DMatrixRMaj.wrap(rows, k, b), gb);
-    DMatrixRMaj ga = new DMatrixRMaj(k, k);
-    CommonOps_DDRM.multTransB(DMatrixRMaj.wrap(k, cols, a), DMatrixRMaj.wrap(k, cols, a), ga);
-    double s = 0;
-    for (int i = 0; i < gb.data.length; i++) {
-      s += gb.data[i] * ga.data[i];
-    }
-    return s;
   }
 }

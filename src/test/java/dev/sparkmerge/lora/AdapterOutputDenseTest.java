@@ -455,4 +455,79 @@ class AdapterOutputDenseTest {
     assertTrue(err.contains("output.solver") && err.contains("always uses the randomised SVD"),
         err);
   }
+
+  // ---- PEFT's svd_clamp -----------------------------------------------------------------------
+
+  /** The stored A and B of a module, as float32 values widened. */
+  static double[][] factors(Path out, String module) {
+    Path f = out.resolve("adapter_model.safetensors");
+    String key = "base_model.model." + module;
+    return new double[][] {LoraFixtures.rawF32(f, key + ".lora_A.weight"),
+        LoraFixtures.rawF32(f, key + ".lora_B.weight")};
+  }
+
+  /** torch.quantile's linear interpolation over all entries of a and b together. */
+  static double quantile(double[] a, double[] b, double q) {
+    double[] all = new double[a.length + b.length];
+    System.arraycopy(a, 0, all, 0, a.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    Arrays.sort(all);
+    double pos = q * (all.length - 1);
+    int lo = (int) Math.floor(pos);
+    int hi = Math.min(lo + 1, all.length - 1);
+    return all[lo] + (pos - lo) * (all[hi] - all[lo]);
+  }
+
+  @Test
+  void clampCutsTheSvdFactorsAtTheirSignedQuantileAsPeft() throws IOException {
+    String[] params = {"{weight: 1.0}", "{weight: -0.5}", "{weight: 0.25}"};
+    Path plain = run("svd-noclamp", "task_arithmetic",
+        "{type: adapter, combination: svd, rank: 3, solver: exact}", "", params);
+    Path clamped = run("svd-clamp", "task_arithmetic",
+        "{type: adapter, combination: svd, rank: 3, solver: exact, clamp: 0.9}", "", params);
+    double[][] before = factors(plain, Q);
+    double[][] after = factors(clamped, Q);
+    double hi = quantile(before[0], before[1], 0.9);
+    int cut = 0;
+    for (int f = 0; f < 2; f++) {
+      for (int i = 0; i < before[f].length; i++) {
+        double want = Math.min(Math.max(before[f][i], -hi), hi);
+        cut += want != before[f][i] ? 1 : 0;
+        assertEquals((float) want, after[f][i], 0.0, (f == 0 ? "A" : "B") + "[" + i + "]");
+      }
+    }
+    assertTrue(cut > 0, "a 0.9 quantile cuts some entries");
+    double[] want = weightedSum(Q, false, Q_OUT, HIDDEN, new double[] {1.0, -0.5, 0.25}, 3);
+    double[] got = product(clamped, Q, false, Q_OUT, HIDDEN, 3);
+    assertEquals(DenseReference.squaredNorm(got) / DenseReference.squaredNorm(want),
+        energyReported(clamped, Q), 1e-6, "energy of the clamped factors");
+    assertEquals(0.9, report(clamped).get("clamp").asDouble());
+
+    // The dense family clamps its randomised SVD's factors the same way.
+    String[] ties = {"{weight: 1.0, density: 0.5}", "{weight: 0.75, density: 0.7}"};
+    Path tiesPlain = run("ties-noclamp", "ties", "{type: adapter, combination: ties_svd, rank: 3}",
+        "", ties);
+    Path tiesClamped = run("ties-clamp", "ties",
+        "{type: adapter, combination: ties_svd, rank: 3, clamp: 0.5}", "", ties);
+    double[][] tb = factors(tiesPlain, V);
+    double[][] ta = factors(tiesClamped, V);
+    double tiesHi = quantile(tb[0], tb[1], 0.5);
+    for (int f = 0; f < 2; f++) {
+      for (int i = 0; i < tb[f].length; i++) {
+        assertEquals((float) Math.min(Math.max(tb[f][i], -tiesHi), tiesHi), ta[f][i], 0.0);
+      }
+    }
+  }
+
+  @Test
+  void clampIsAQuantileAndNotForCat() throws IOException {
+    for (String bad : new String[] {"0", "1.5", "high"}) {
+      String err = configError("task_arithmetic",
+          "{type: adapter, combination: svd, clamp: " + bad + "}", "{weight: 1}");
+      assertTrue(err.contains("output.clamp") && err.contains("(0, 1]"), err);
+    }
+    String err = configError("task_arithmetic", "{type: adapter, combination: cat, clamp: 0.99}",
+        "{weight: 1}");
+    assertTrue(err.contains("output.clamp") && err.contains("'cat' keeps the factors"), err);
+  }
 }
