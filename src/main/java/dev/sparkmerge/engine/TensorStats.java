@@ -44,10 +44,12 @@ public final class TensorStats implements Serializable {
   void add(Chunk chunk, float[] out, boolean inputs) {
     int tile = Math.min(TILE, chunk.length);
     double[] delta = new double[tile];
+    double[] wideBase = Simd.ENABLED ? new double[tile] : null;
     int[] signs = Simd.ENABLED ? new int[tile] : null;
     for (int from = 0; from < chunk.length; from += TILE) {
       int n = Math.min(TILE, chunk.length - from);
-      int done = Simd.ENABLED ? addVectorTile(chunk, out, from, n, inputs, delta, signs) : 0;
+      int done = Simd.ENABLED
+          ? addVectorTile(chunk, out, from, n, inputs, delta, wideBase, signs) : 0;
       addTile(chunk, out, from + done, n - done, inputs, delta);
     }
     numel += chunk.length;
@@ -60,12 +62,12 @@ public final class TensorStats implements Serializable {
   }
 
   private int addVectorTile(Chunk chunk, float[] out, int from, int n, boolean inputs,
-      double[] delta, int[] signs) {
+      double[] delta, double[] wideBase, int[] signs) {
     int m = dots.length;
     double[] sums = new double[1 + 2 * m];
     long[] counts = new long[2];
     int done = SimdTensorStats.addTile(chunk.models, chunk.base, out, from, n, inputs, sums,
-        counts, delta, signs);
+        counts, delta, wideBase, signs);
     deltaSq += sums[0];
     for (int i = 0; i < m; i++) {
       dots[i] += sums[1 + i];
