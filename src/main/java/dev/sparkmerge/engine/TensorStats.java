@@ -44,12 +44,10 @@ public final class TensorStats implements Serializable {
   void add(Chunk chunk, float[] out, boolean inputs) {
     int tile = Math.min(TILE, chunk.length);
     double[] delta = new double[tile];
-    double[] wideBase = Simd.ENABLED ? new double[tile] : null;
     int[] signs = Simd.ENABLED ? new int[tile] : null;
     for (int from = 0; from < chunk.length; from += TILE) {
       int n = Math.min(TILE, chunk.length - from);
-      int done = Simd.ENABLED
-          ? addVectorTile(chunk, out, from, n, inputs, delta, wideBase, signs) : 0;
+      int done = Simd.ENABLED ? addVectorTile(chunk, out, from, n, inputs, delta, signs) : 0;
       addTile(chunk, out, from + done, n - done, inputs, delta);
     }
     numel += chunk.length;
@@ -62,12 +60,12 @@ public final class TensorStats implements Serializable {
   }
 
   private int addVectorTile(Chunk chunk, float[] out, int from, int n, boolean inputs,
-      double[] delta, double[] wideBase, int[] signs) {
+      double[] delta, int[] signs) {
     int m = dots.length;
     double[] sums = new double[1 + 2 * m];
     long[] counts = new long[2];
     int done = SimdTensorStats.addTile(chunk.models, chunk.base, out, from, n, inputs, sums,
-        counts, delta, wideBase, signs);
+        counts, delta, signs);
     deltaSq += sums[0];
     for (int i = 0; i < m; i++) {
       dots[i] += sums[1 + i];
