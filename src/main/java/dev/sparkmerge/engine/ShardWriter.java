@@ -230,14 +230,19 @@ final class ShardWriter {
       for (int c = 0; c < k; c++) {
         TensorPlan t = candidates.get(c);
         Chunk chunk = chunkFor(reader, candidates, c, shared);
-        t.kernel().merge(stats[c], chunk, merged);
+        if (collectStats) {
+          // Each merged tile goes into the table while it is in cache. The inputs' own
+          // statistics once per distinct chunk: candidates reading the shared chunk take them
+          // from the first of them.
+          TensorStats table = tensorStats[c];
+          boolean ownInputs = !readsShared(candidates, c) || c == firstOnShared;
+          t.kernel().merge(stats[c], chunk, merged,
+              (ch, from, n, out) -> table.add(ch, out, from, n, ownInputs));
+        } else {
+          t.kernel().merge(stats[c], chunk, merged);
+        }
         outs.get(c).writeFloats(merged, 0, chunk.length);
         bytesWritten.accept((long) chunk.length * t.outDtype().byteSize());
-        if (collectStats) {
-          // The inputs' own statistics once per distinct chunk: candidates reading the shared
-          // chunk take them from the first of them.
-          tensorStats[c].add(chunk, merged, !readsShared(candidates, c) || c == firstOnShared);
-        }
       }
     }
     for (int c = 0; c < k && collectStats; c++) {

@@ -21,6 +21,9 @@ public final class TensorStats implements Serializable {
   private double deltaSq;
   private final double[] dots;
   private final double[] inputSq;
+  /** Scratch of one tile, reused by every range added (not part of the result). */
+  private transient double[] delta;
+  private transient int[] signs;
 
   TensorStats(String tensor, int models) {
     this.tensor = tensor;
@@ -42,15 +45,26 @@ public final class TensorStats implements Serializable {
    * another candidate merging the same inputs ({@link #copyInputStatistics}).
    */
   void add(Chunk chunk, float[] out, boolean inputs) {
-    int tile = Math.min(TILE, chunk.length);
-    double[] delta = new double[tile];
-    int[] signs = Simd.ENABLED ? new int[tile] : null;
-    for (int from = 0; from < chunk.length; from += TILE) {
-      int n = Math.min(TILE, chunk.length - from);
-      int done = Simd.ENABLED ? addVectorTile(chunk, out, from, n, inputs, delta, signs) : 0;
-      addTile(chunk, out, from + done, n - done, inputs, delta);
+    add(chunk, out, 0, chunk.length, inputs);
+  }
+
+  /**
+   * As {@link #add(Chunk, float[], boolean)} for chunk positions [from, from + length) only; the
+   * ranges of a chunk may come one by one, as the kernel merges them ({@link
+   * dev.sparkmerge.method.MergeObserver}). Sums are grouped by tiles from {@code from}, so ranges
+   * that are whole tiles give the same bits as one call for the chunk.
+   */
+  void add(Chunk chunk, float[] out, int from, int length, boolean inputs) {
+    if (delta == null) {
+      delta = new double[TILE];
+      signs = Simd.ENABLED ? new int[TILE] : null;
     }
-    numel += chunk.length;
+    for (int at = from; at < from + length; at += TILE) {
+      int n = Math.min(TILE, from + length - at);
+      int done = Simd.ENABLED ? addVectorTile(chunk, out, at, n, inputs, delta, signs) : 0;
+      addTile(chunk, out, at + done, n - done, inputs, delta);
+    }
+    numel += length;
   }
 
   /** The input statistics of {@code other}, which saw the same inputs. */

@@ -205,10 +205,20 @@ final class TaskVectorKernel implements TensorKernel {
 
   @Override
   public void merge(Statistics statistics, Chunk c, float[] out) {
+    merge(statistics, c, out, null);
+  }
+
+  /** Tells the observer (if any) of each tile as soon as it is merged. */
+  @Override
+  public void merge(Statistics statistics, Chunk c, float[] out, MergeObserver observer) {
     TaskVectorStatistics stats = (TaskVectorStatistics) statistics;
     int tile = chunkAlignment() == 1 ? TILE : c.length; // DELLA ranks whole rows at once
     for (int from = 0; from < c.length; from += tile) {
-      mergeTile(stats, c, from, Math.min(tile, c.length - from), out);
+      int n = Math.min(tile, c.length - from);
+      mergeTile(stats, c, from, n, out);
+      if (observer != null) {
+        observer.merged(c, from, n, out);
+      }
     }
   }
 

@@ -41,4 +41,14 @@ public interface TensorKernel extends Serializable {
    * @param stats the completed statistics ({@code null} if {@link #initialStatistics()} is null)
    */
   void merge(Statistics stats, Chunk chunk, float[] out);
+
+  /**
+   * As {@link #merge(Statistics, Chunk, float[])}, telling {@code observer} of merged ranges as
+   * they are done; by default the whole chunk at the end (kernels that merge in cache-sized tiles
+   * tell each tile).
+   */
+  default void merge(Statistics stats, Chunk chunk, float[] out, MergeObserver observer) {
+    merge(stats, chunk, out);
+    observer.merged(chunk, 0, chunk.length, out);
+  }
 }

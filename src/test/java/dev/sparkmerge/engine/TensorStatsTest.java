@@ -72,4 +72,34 @@ class TensorStatsTest {
     assertEquals(stats.signConflictRate(), sharing.signConflictRate(), 0);
     assertEquals(stats.deltaL2(), sharing.deltaL2(), 0);
   }
+
+  @Test
+  void tilesAddedAsTheKernelMergesThemGiveTheWholeChunksBits() {
+    Random r = new Random(9);
+    int n = 9000; // four whole 2048-tiles and a tail
+    float[] base = new float[n];
+    float[][] x = new float[3][n];
+    float[] merged = new float[n];
+    for (int j = 0; j < n; j++) {
+      base[j] = (float) r.nextGaussian();
+      for (int i = 0; i < 3; i++) {
+        x[i][j] = base[j] + (float) r.nextGaussian() * 0.1f;
+      }
+      merged[j] = x[j % 3][j];
+    }
+    Chunk chunk = new Chunk(0, n, base, x);
+    TensorStats whole = new TensorStats("t", 3);
+    whole.add(chunk, merged, true);
+    TensorStats byTile = new TensorStats("t", 3);
+    for (int from = 0; from < n; from += 2048) {
+      byTile.add(chunk, merged, from, Math.min(2048, n - from), true);
+    }
+    assertEquals(whole.numel(), byTile.numel());
+    assertEquals(whole.deltaL2(), byTile.deltaL2(), 0);
+    assertEquals(whole.changedFraction(), byTile.changedFraction(), 0);
+    assertEquals(whole.signConflictRate(), byTile.signConflictRate(), 0);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(whole.cosine(i), byTile.cosine(i), 0);
+    }
+  }
 }
