@@ -6,6 +6,7 @@ import dev.sparkmerge.method.Statistics;
 import dev.sparkmerge.plan.MergePlan;
 import dev.sparkmerge.plan.ShardPlan;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,16 +216,44 @@ public final class MergeJob {
       jsc.setJobDescription("sparkmerge: write " + shards.size() + " shard(s) of "
           + plans.size() + " output(s)");
       // One partition per shard index: every output file has exactly one writer per attempt.
-      return jsc.parallelize(shards, shards.size())
+      // Partitions run in order, so the largest shards go first: last, one could run alone
+      // while the other cores idle. The results are put back in shard order.
+      List<Integer> order = largestFirst(outputs, shards);
+      List<List<ShardResult>> written = jsc.parallelize(order, order.size())
           .map(i -> writeShard(plansB.value(), pendingByOutput, i, roots,
               confB.value().value(), statsB.value(), collectStats, bytes::add))
           .collect();
+      Map<Integer, List<ShardResult>> byShard = new HashMap<>();
+      for (int j = 0; j < order.size(); j++) {
+        byShard.put(order.get(j), written.get(j));
+      }
+      List<List<ShardResult>> inShardOrder = new ArrayList<>();
+      for (int i : shards) {
+        inShardOrder.add(byShard.get(i));
+      }
+      return inShardOrder;
     } finally {
       if (progress != null) {
         progress.close();
         jsc.sc().removeSparkListener(progress);
       }
     }
+  }
+
+  /** The shards by decreasing bytes to read for the outputs that need them; ties by index. */
+  private static List<Integer> largestFirst(List<Output> outputs, List<Integer> shards) {
+    Map<Integer, Long> work = new HashMap<>();
+    for (int i : shards) {
+      long bytes = 0;
+      for (Output o : outputs) {
+        bytes += o.pending(i) ? o.plan.shards().get(i).bytesRead() : 0;
+      }
+      work.put(i, bytes);
+    }
+    List<Integer> order = new ArrayList<>(shards);
+    order.sort(Comparator.comparingLong((Integer i) -> -work.get(i))
+        .thenComparingInt(i -> i));
+    return order;
   }
 
   /** The body of a write task: shard {@code index} of every output that still needs it. */
