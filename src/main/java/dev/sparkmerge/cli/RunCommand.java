@@ -85,8 +85,11 @@ final class RunCommand implements Callable<Integer> {
       return runGrid(fs, candidates, options, conf, jobOptions, out);
     }
     if (candidates.get(0).spec().output().isAdapter()) {
-      AdapterCombiner.Result r = AdapterOutputJob.run(fs, candidates.get(0).spec(), output,
-          overwrite);
+      AdapterCombiner.Result r;
+      try (SparkContexts.Session spark = SparkContexts.session("sparkmerge " + config, conf)) {
+        r = AdapterOutputJob.run(spark.context(), fs, candidates.get(0).spec(), output,
+            overwrite);
+      }
       double worst = r.energyKept.values().stream().mapToDouble(Double::doubleValue).min()
           .orElse(1);
       out.println("Wrote one adapter of rank " + r.rank + " over " + r.modules + " module(s) to "

@@ -13,8 +13,9 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * one base: {@code cat} / {@code svd} as Σ weight·s·B·A (merge_method {@code task_arithmetic} or
  * {@code linear}); PEFT's dense family ({@code ties_svd}, {@code dare_ties_svd},
  * {@code dare_linear_svd}, {@code magnitude_prune_svd}) with the matching merge method, whose
- * parameters apply, an explicit {@code rank} and optionally the randomised SVD's
- * {@code oversampling} and {@code power_iterations}. Only {@code BASE+ADAPTER} models of the
+ * parameters apply, and an explicit {@code rank}. {@code svd} also takes {@code solver}; both
+ * {@code svd} and the dense family take the randomised SVD's {@code oversampling} and
+ * {@code power_iterations} and PEFT's {@code clamp}. Only {@code BASE+ADAPTER} models of the
  * config's base.
  */
 final class OutputParser {

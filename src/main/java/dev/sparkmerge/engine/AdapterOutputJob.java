@@ -13,16 +13,19 @@ import dev.sparkmerge.config.ParameterResolver;
 import dev.sparkmerge.config.SliceSpec;
 import dev.sparkmerge.config.SourceSpec;
 import dev.sparkmerge.lora.AdapterCombiner;
+import dev.sparkmerge.lora.ModuleRunner;
 import dev.sparkmerge.lora.SvdSolver;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * {@code output: adapter}: combines the config's {@code BASE+ADAPTER} models into one PEFT
  * adapter directory (see {@link AdapterCombiner}) instead of writing a model. Parameters resolve
  * per module as for a model merge (filters see {@code <module>.weight}; gradients use the module's
- * layer). This runs on the driver without a Spark job: factors are small, and the dense family
- * holds one module's merged update at a time.
+ * layer). The driver resolves every module's work and writes the adapter; the modules are
+ * combined by a {@link ModuleRunner} — Spark tasks ({@link SparkModuleRunner}), so a cluster's
+ * executors share the hundreds of modules of a large model, or this machine alone.
  */
 public final class AdapterOutputJob {
   private AdapterOutputJob() {}
@@ -33,8 +36,15 @@ public final class AdapterOutputJob {
     return layer < 0 ? 0 : layers > 1 ? (double) layer / (layers - 1) : 1;
   }
 
+  /** Combines the modules in Spark tasks of {@code jsc}. */
+  public static AdapterCombiner.Result run(JavaSparkContext jsc, CheckpointFs fs, JobSpec job,
+      String output, boolean overwrite) {
+    return run(fs, job, output, overwrite, new SparkModuleRunner(jsc));
+  }
+
+  /** Combines the modules with {@code runner} ({@link ModuleRunner#local} on this machine). */
   public static AdapterCombiner.Result run(CheckpointFs fs, JobSpec job, String output,
-      boolean overwrite) {
+      boolean overwrite, ModuleRunner runner) {
     OutputDir out = new OutputDir(fs, fs.resolve(output));
     if (out.existsNonEmpty()) {
       if (!overwrite) {
@@ -74,7 +84,7 @@ public final class AdapterOutputJob {
             job.seed(), spec.oversampling(), spec.powerIterations())
         : AdapterCombiner.Combination.exact(spec.combination(), spec.rank());
     how = how.withClamp(spec.clamp());
-    AdapterCombiner.Result r = AdapterCombiner.combine(fs, inputs, how, out.root());
+    AdapterCombiner.Result r = AdapterCombiner.combine(fs, inputs, how, out.root(), runner);
     out.writeText(out.file(Committer.CONFIG_COPY), job.sourceText());
     ObjectNode report = new ObjectMapper().createObjectNode();
     report.put("combination", job.output().combination());

@@ -18,6 +18,7 @@ import dev.sparkmerge.checkpoint.TensorSpec;
 import dev.sparkmerge.method.TensorKernel;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,10 +34,11 @@ import org.apache.hadoop.fs.Path;
 /**
  * Combines LoRA adapters of one base into ONE PEFT adapter (reference/peft-lora.md §4.4, §4.8):
  * {@code cat} concatenates the factors (A rows scaled by weight·s, B columns as they are), which is
- * exact — B·A = Σ w_i·s_i·B_i·A_i — at rank Σ r_i; {@code svd} takes the same sum through the exact
- * low-rank route (thin QR of the stacked factors, SVD of the small core) and keeps the top
- * {@code rank} singular directions (B = U·Σ, A = Vᵀ as PEFT does), reporting the energy kept per
- * module. PEFT's dense family ({@code ties_svd}, {@code dare_ties_svd}, {@code dare_linear_svd},
+ * exact — B·A = Σ w_i·s_i·B_i·A_i — at rank Σ r_i; {@code svd} keeps the top {@code rank} singular
+ * directions of the same sum (B = U·Σ, A = Vᵀ as PEFT does), per module by the exact low-rank route
+ * (thin QR of the stacked factors, SVD of the small core) or, where {@link SvdSolver} says so, by
+ * the randomised SVD of the sum formed densely ({@link WeightedSum}), reporting the energy kept
+ * per module; optionally clamped as PEFT's svd_clamp ({@link SvdClamp}). PEFT's dense family ({@code ties_svd}, {@code dare_ties_svd}, {@code dare_linear_svd},
  * {@code magnitude_prune_svd}) merges each module's dense updates ΔW_i = s_i·B_i·A_i with the
  * method registry's kernel ({@link DenseCombination}, {@link DenseMerge}) and reduces the result
  * with a randomised SVD ({@link RandomizedSvd}); that reduction is approximate, and the energy
@@ -73,11 +75,14 @@ public final class AdapterCombiner {
    * How to combine: a combination name and rank; for the dense family also the seed, the method's
    * global parameters per module, and the randomised SVD's oversampling and power iterations.
    */
-  public static final class Combination {
+  public static final class Combination implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     final String name;
     final int rank;
     final long seed;
-    final Function<String, Map<String, Object>> globalOfModule;
+    /** Used on the driver only, where each module's work is resolved. */
+    final transient Function<String, Map<String, Object>> globalOfModule;
     final int oversampling;
     final int powerIterations;
     final SvdSolver solver;
@@ -192,9 +197,19 @@ public final class AdapterCombiner {
     return combine(fs, inputs, Combination.exact(combination, requestedRank), outDir);
   }
 
-  /** Writes the combined adapter into {@code outDir} (adapter_config.json + safetensors). */
+  /** Writes the combined adapter into {@code outDir}, every module on this machine. */
   public static Result combine(CheckpointFs fs, List<Input> inputs, Combination how,
       Path outDir) {
+    return combine(fs, inputs, how, outDir, ModuleRunner.local(fs));
+  }
+
+  /**
+   * Writes the combined adapter into {@code outDir} (adapter_config.json + safetensors), the
+   * modules combined by {@code runner}. Everything a module needs is resolved here first, and
+   * adapters that cannot be combined are refused before any module runs.
+   */
+  public static Result combine(CheckpointFs fs, List<Input> inputs, Combination how,
+      Path outDir, ModuleRunner runner) {
     Map<String, List<int[]>> byModule = new TreeMap<>(NaturalOrder.INSTANCE);
     int catRank = 0;
     for (int i = 0; i < inputs.size(); i++) {
@@ -208,24 +223,65 @@ public final class AdapterCombiner {
       catRank += maxRank;
     }
     int rank = how.name.equals("cat") ? catRank : how.rank > 0 ? how.rank : catRank;
-    List<ModuleResult> results = new ArrayList<>();
+    List<ModuleWork> works = new ArrayList<>();
+    for (Map.Entry<String, List<int[]>> e : byModule.entrySet()) {
+      works.add(work(inputs, e.getKey(), e.getValue(), how));
+    }
+    List<ModuleResult> results = runner.run(works, how, rank);
     Map<String, Double> energy = new LinkedHashMap<>();
     List<String> randomized = new ArrayList<>();
+    for (ModuleResult r : results) {
+      energy.put(r.module, r.energyKept);
+      if (r.randomized) {
+        randomized.add(r.module);
+      }
+    }
+    write(fs, inputs.get(0).adapter, results, rank, byModule, inputs, outDir);
+    return new Result(results.size(), rank, energy, randomized);
+  }
+
+  /**
+   * Combines the given modules, in order, reading each adapter file's header once. Runs wherever
+   * the {@link ModuleRunner} puts it.
+   */
+  public static List<ModuleResult> combineAll(CheckpointFs fs, List<ModuleWork> works,
+      Combination how, int rank) {
+    List<ModuleResult> results = new ArrayList<>();
     Map<String, SafetensorsFile> files = new HashMap<>();
     try {
-      for (Map.Entry<String, List<int[]>> e : byModule.entrySet()) {
-        ModuleResult r = combineModule(fs, files, inputs, e.getKey(), e.getValue(), how, rank);
-        results.add(r);
-        energy.put(e.getKey(), r.energyKept);
-        if (r.randomized) {
-          randomized.add(e.getKey());
-        }
+      for (ModuleWork w : works) {
+        results.add(combineModule(fs, files, w, how, rank));
       }
     } finally {
       files.values().forEach(SafetensorsFile::close);
     }
-    write(fs, inputs.get(0).adapter, results, rank, byModule, inputs, outDir);
-    return new Result(results.size(), rank, energy, randomized);
+    return results;
+  }
+
+  /** One module's work: the adapters that have it (same shape in all), resolved parameters. */
+  private static ModuleWork work(List<Input> inputs, String module, List<int[]> present,
+      Combination how) {
+    List<ModuleWork.Part> parts = new ArrayList<>();
+    long in = -1;
+    long out = -1;
+    for (int[] p : present) {
+      Input input = inputs.get(p[0]);
+      LoraModule m = input.adapter.modules().get(module);
+      if (in >= 0 && (m.inFeatures() != in || m.outFeatures() != out)) {
+        throw new CheckpointException(input.adapter.dir() + ": module '" + module + "' is "
+            + m.outFeatures() + " x " + m.inFeatures() + " but another adapter has it as " + out
+            + " x " + in + "; adapters of different bases cannot be combined.");
+      }
+      in = m.inFeatures();
+      out = m.outFeatures();
+      parts.add(new ModuleWork.Part(new Path(input.adapter.dir(), PeftAdapter.WEIGHTS_FILE)
+          .toString(), m, input.weightOfModule.applyAsDouble(module),
+          how.isDense() ? new LinkedHashMap<>(input.parametersOfModule.apply(module)) : Map.of()));
+    }
+    Map<String, Object> global = how.isDense() ? new LinkedHashMap<>(how.globalOfModule
+        .apply(module)) : Map.of();
+    return new ModuleWork(module, parts.get(0).module.isEmbedding(), (int) in, (int) out, parts,
+        global);
   }
 
   private static void requireCombinable(PeftAdapter a) {
@@ -248,7 +304,9 @@ public final class AdapterCombiner {
   }
 
   /** Factors of one output module, already padded to the output rank. */
-  private static final class ModuleResult {
+  public static final class ModuleResult implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     final String module;
     final boolean embedding;
     final long in;
@@ -273,16 +331,16 @@ public final class AdapterCombiner {
 
   /** One adapter's factors of one module, as stored (float32). */
   private static final class Loaded {
-    final Input input;
+    final ModuleWork.Part part;
     final LoraModule module;
     final String file;
     final long dataStart;
     final float[] a;
     final float[] b;
 
-    Loaded(Input input, LoraModule module, String file, long dataStart, float[] a, float[] b) {
-      this.input = input;
-      this.module = module;
+    Loaded(ModuleWork.Part part, String file, long dataStart, float[] a, float[] b) {
+      this.part = part;
+      this.module = part.module;
       this.file = file;
       this.dataStart = dataStart;
       this.a = a;
@@ -291,29 +349,20 @@ public final class AdapterCombiner {
   }
 
   private static ModuleResult combineModule(CheckpointFs fs, Map<String, SafetensorsFile> files,
-      List<Input> inputs, String module, List<int[]> present, Combination how, int rank) {
+      ModuleWork work, Combination how, int rank) {
     List<Loaded> loaded = new ArrayList<>();
-    long in = -1;
-    long out = -1;
-    for (int[] p : present) {
-      Input input = inputs.get(p[0]);
-      LoraModule m = input.adapter.modules().get(module);
-      if (in >= 0 && (m.inFeatures() != in || m.outFeatures() != out)) {
-        throw new CheckpointException(input.adapter.dir() + ": module '" + module + "' is "
-            + m.outFeatures() + " x " + m.inFeatures() + " but another adapter has it as " + out
-            + " x " + in + "; adapters of different bases cannot be combined.");
-      }
-      in = m.inFeatures();
-      out = m.outFeatures();
-      String file = new Path(input.adapter.dir(), PeftAdapter.WEIGHTS_FILE).toString();
-      SafetensorsFile f = files.computeIfAbsent(file, x -> FactorReader.open(fs, x));
+    for (ModuleWork.Part p : work.parts) {
+      SafetensorsFile f = files.computeIfAbsent(p.file, x -> FactorReader.open(fs, x));
       long dataStart = f.header().dataStart();
-      loaded.add(new Loaded(input, m, file, dataStart, FactorReader.read(f, m.a(), dataStart),
-          FactorReader.read(f, m.b(), dataStart)));
+      loaded.add(new Loaded(p, p.file, dataStart, FactorReader.read(f, p.module.a(), dataStart),
+          FactorReader.read(f, p.module.b(), dataStart)));
     }
-    boolean embedding = loaded.get(0).module.isEmbedding();
+    String module = work.module;
+    boolean embedding = work.embedding;
+    int in = work.in;
+    int out = work.out;
     if (how.isDense()) {
-      return denseModule(module, embedding, (int) in, (int) out, loaded, how, rank);
+      return denseModule(module, embedding, in, out, loaded, how, rank, work.global);
     }
     int stacked = 0;
     for (Loaded l : loaded) {
@@ -321,9 +370,9 @@ public final class AdapterCombiner {
     }
     if (how.name.equals("svd") && how.solver.randomizes(out, in, stacked, rank,
         how.oversampling, how.powerIterations)) {
-      return weightedSumModule(module, embedding, (int) in, (int) out, loaded, how, rank);
+      return weightedSumModule(module, embedding, in, out, loaded, how, rank);
     }
-    return exactModule(module, embedding, (int) in, (int) out, loaded, how, rank, stacked);
+    return exactModule(module, embedding, in, out, loaded, how, rank, stacked);
   }
 
   /** {@code cat} and {@code svd}: stacked factors, A rows scaled by weight·s. */
@@ -334,7 +383,7 @@ public final class AdapterCombiner {
     int row = 0;
     for (Loaded l : loaded) {
       int r = l.module.rank();
-      double c = l.input.weightOfModule.applyAsDouble(module) * l.module.scale();
+      double c = l.part.weight * l.module.scale();
       for (int j = 0; j < r * in; j++) {
         aStack[row * in + j] = c * l.a[j];
       }
@@ -364,7 +413,7 @@ public final class AdapterCombiner {
     requireDenseSize(module, in, out, how.name);
     double[] weights = new double[loaded.size()];
     for (int i = 0; i < weights.length; i++) {
-      weights[i] = loaded.get(i).input.weightOfModule.applyAsDouble(module);
+      weights[i] = loaded.get(i).part.weight;
     }
     float[] sum = WeightedSum.dense(deltas(module, embedding, in, out, loaded), weights);
     return reduce(module, embedding, in, out, sum, how, rank);
@@ -376,14 +425,14 @@ public final class AdapterCombiner {
    * to {@code rank} by a randomised SVD.
    */
   private static ModuleResult denseModule(String module, boolean embedding, int in, int out,
-      List<Loaded> loaded, Combination how, int rank) {
+      List<Loaded> loaded, Combination how, int rank, Map<String, Object> global) {
     requireDenseSize(module, in, out, how.name);
     List<Map<String, Object>> perModel = new ArrayList<>();
     for (Loaded l : loaded) {
-      perModel.add(l.input.parametersOfModule.apply(module));
+      perModel.add(l.part.params);
     }
-    TensorKernel kernel = DenseCombination.bind(how.name, module, out, in, how.seed,
-        how.globalOfModule.apply(module), perModel);
+    TensorKernel kernel = DenseCombination.bind(how.name, module, out, in, how.seed, global,
+        perModel);
     float[] merged = DenseMerge.run(kernel, deltas(module, embedding, in, out, loaded));
     return reduce(module, embedding, in, out, merged, how, rank);
   }

@@ -14,7 +14,9 @@
  * values).
  *
  * <p>Adapter output, on the driver: {@link dev.sparkmerge.lora.AdapterCombiner} writes one PEFT
- * adapter from many — {@code cat} and {@code svd} exactly from the factors, PEFT's dense family
+ * adapter from many — {@code cat} exactly from the factors, {@code svd} exactly or, for many
+ * adapters, by a randomised SVD of their dense sum ({@link dev.sparkmerge.lora.SvdSolver}),
+ * PEFT's dense family
  * ({@code ties_svd}, ...) by merging each module's dense updates with the method registry's
  * kernel and reducing the result with a randomised SVD.
  */

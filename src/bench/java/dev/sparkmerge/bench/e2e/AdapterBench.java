@@ -19,7 +19,8 @@ import java.util.Map;
  *       {@code adapters:} block — weight 1/N, density 0.5, normalize.
  *   <li>{@code svd}: the same N adapters summed (task_arithmetic, weight 1/N) into ONE rank-64
  *       adapter with {@code output: {type: adapter, combination: svd}} ({@link AdapterChild}:
- *       driver only, no Spark).
+ *       Spark start, then the modules combined in Spark tasks, the adapter written by the
+ *       driver).
  * </ul>
  *
  * <p>Before each child the inputs it reads are read once sequentially, so both run against the

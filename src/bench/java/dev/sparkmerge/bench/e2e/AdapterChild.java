@@ -6,6 +6,7 @@ import dev.sparkmerge.config.ConfigLoader;
 import dev.sparkmerge.config.JobSpec;
 import dev.sparkmerge.engine.AdapterOutputJob;
 import dev.sparkmerge.engine.RegistryCatalog;
+import dev.sparkmerge.engine.SparkContexts;
 import dev.sparkmerge.lora.AdapterCombiner;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -19,17 +20,17 @@ import org.apache.hadoop.conf.Configuration;
  * One {@code output: adapter} config in its own JVM, the adapter counterpart of
  * {@link MergeChild}: what {@code sparkmerge run} does for it (load the config, expanding
  * {@code adapters:}; {@link AdapterOutputJob#run}), timed, then one {@code E2E-RESULT} line with
- * MergeChild's keys where they apply. The combination runs on the driver without Spark, so
- * {@code spark_ms} is 0 and {@code merge_ms} is all of {@code AdapterOutputJob.run} (opening the
- * adapters' headers, combining module by module, writing the adapter). Fails unless the output
+ * MergeChild's keys where they apply: {@code spark_ms} is the SparkContext's start and
+ * {@code merge_ms} all of {@code AdapterOutputJob.run} (opening the adapters' headers, the modules
+ * combined in Spark tasks on MASTER, writing the adapter on the driver). Fails unless the output
  * holds adapter_config.json, adapter_model.safetensors and _SUCCESS.
  *
  * <p>Extra keys: {@code modules}, {@code rank}, {@code energy_min_ppm} (the smallest fraction of
  * a module's update energy the written factors keep, in millionths), {@code randomized_modules}
  * (how many modules svd's {@code solver: auto} reduced by the randomised route).
  *
- * <p>Arguments: CONFIG OUTPUT (a MASTER and CHUNK_BYTES after them are accepted and ignored, so
- * the harness can start it like MergeChild).
+ * <p>Arguments: CONFIG OUTPUT [MASTER (default local[2])] (CHUNK_BYTES after it is accepted and
+ * ignored, so the harness can start it like MergeChild).
  */
 public final class AdapterChild {
   private AdapterChild() {}
@@ -49,10 +50,21 @@ public final class AdapterChild {
       throw new IllegalArgumentException(config + ": not an 'output: adapter' config");
     }
     long tLoaded = System.nanoTime();
-    ReadCounters readsBefore = ReadCounters.now();
-    AdapterCombiner.Result result = AdapterOutputJob.run(fs, job, output, true);
-    long tMerged = System.nanoTime();
-    ReadCounters readsAfter = ReadCounters.now();
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.master", args.length > 2 ? args[2] : "local[2]");
+    long tSpark;
+    long tMerged;
+    AdapterCombiner.Result result;
+    ReadCounters readsBefore;
+    ReadCounters readsAfter;
+    try (SparkContexts.Session spark = SparkContexts.session("sparkmerge bench", conf)) {
+      tSpark = System.nanoTime();
+      readsBefore = ReadCounters.now();
+      result = AdapterOutputJob.run(spark.context(), fs, job, output, true);
+      tMerged = System.nanoTime();
+      readsAfter = ReadCounters.now();
+    }
+    long tStopped = System.nanoTime();
     long written = 0;
     for (String f : new String[] {"adapter_config.json", PeftAdapter.WEIGHTS_FILE, "_SUCCESS"}) {
       Path p = Path.of(output, f);
@@ -66,9 +78,9 @@ public final class AdapterChild {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("jvm_ms", jvmUptimeAtMain);
     r.put("plan_ms", (tLoaded - tMain) / 1_000_000);
-    r.put("spark_ms", 0);
-    r.put("merge_ms", (tMerged - tLoaded) / 1_000_000);
-    r.put("stop_ms", 0);
+    r.put("spark_ms", (tSpark - tLoaded) / 1_000_000);
+    r.put("merge_ms", (tMerged - tSpark) / 1_000_000);
+    r.put("stop_ms", (tStopped - tMerged) / 1_000_000);
     r.put("modules", result.modules);
     r.put("rank", result.rank);
     r.put("energy_min_ppm", Math.round(worst * 1e6));

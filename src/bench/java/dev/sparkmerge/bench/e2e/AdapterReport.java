@@ -51,7 +51,7 @@ final class AdapterReport {
     System.out.println();
     System.out.println("task ties = TIES of the N adapters' updates into a full bf16 model"
         + " (MergeJob); svd = their weighted sum as ONE rank-" + AdapterBench.SVD_RANK
-        + " adapter (output: adapter, combination svd; driver only, no Spark). N = adapters;"
+        + " adapter (output: adapter, combination svd; modules in Spark tasks). N = adapters;"
         + " input GB = the files the task reads (ties: base + adapters; svd: adapters), read s ="
         + " one thread reading them sequentially just before (page cache); plan s = config +"
         + " plan (ties) or config load (svd); spark s = SparkContext start; merge s ="
