@@ -42,9 +42,10 @@ import org.apache.hadoop.fs.Path;
  * {@code magnitude_prune_svd}) merges each module's dense updates ΔW_i = s_i·B_i·A_i with the
  * method registry's kernel ({@link DenseCombination}, {@link DenseMerge}) and reduces the result
  * with a randomised SVD ({@link RandomizedSvd}); that reduction is approximate, and the energy
- * the written factors keep is reported. The new adapter's scale is 1 (r = lora_alpha). This runs on
- * one machine, module by module: factors are small, and the dense family holds one module's
- * merged ΔW (out × in floats) at a time.
+ * the written factors keep is reported. The new adapter's scale is 1 (r = lora_alpha). The
+ * caller's machine resolves each module's {@link ModuleWork} and writes the adapter; a
+ * {@link ModuleRunner} combines the modules, here or in Spark tasks. A module's combination holds
+ * its adapters' factors and, for the dense routes, one merged ΔW (out × in floats).
  */
 public final class AdapterCombiner {
   private static final String PREFIX = "base_model.model.";
