@@ -5,8 +5,8 @@ import java.io.Serializable;
 /**
  * What a merge writes: a full model (the default) or, for merges of LoRA adapters of one base,
  * one PEFT adapter — {@code cat} (exact; rank = sum of ranks), {@code svd} (truncated to
- * {@code rank} by the exact low-rank route or a randomised SVD, per {@code solver}) or one of PEFT's
- * dense family ({@code ties_svd},
+ * {@code rank} by the exact low-rank route or a randomised SVD, per {@code solver}) or one of
+ * PEFT's dense family ({@code ties_svd},
  * {@code dare_ties_svd}, {@code dare_linear_svd}, {@code magnitude_prune_svd}: the merge method on
  * each module's dense updates, then a randomised SVD to {@code rank}).
  */

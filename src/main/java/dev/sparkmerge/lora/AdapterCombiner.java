@@ -38,7 +38,8 @@ import org.apache.hadoop.fs.Path;
  * directions of the same sum (B = U·Σ, A = Vᵀ as PEFT does), per module by the exact low-rank route
  * (thin QR of the stacked factors, SVD of the small core) or, where {@link SvdSolver} says so, by
  * the randomised SVD of the sum formed densely ({@link WeightedSum}), reporting the energy kept
- * per module; optionally clamped as PEFT's svd_clamp ({@link SvdClamp}). PEFT's dense family ({@code ties_svd}, {@code dare_ties_svd}, {@code dare_linear_svd},
+ * per module; optionally clamped as PEFT's svd_clamp ({@link SvdClamp}). PEFT's dense family
+ * ({@code ties_svd}, {@code dare_ties_svd}, {@code dare_linear_svd},
  * {@code magnitude_prune_svd}) merges each module's dense updates ΔW_i = s_i·B_i·A_i with the
  * method registry's kernel ({@link DenseCombination}, {@link DenseMerge}) and reduces the result
  * with a randomised SVD ({@link RandomizedSvd}); that reduction is approximate, and the energy
