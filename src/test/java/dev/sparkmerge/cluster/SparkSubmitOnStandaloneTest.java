@@ -121,17 +121,26 @@ class SparkSubmitOnStandaloneTest {
     // cluster jar and Spark's jars on the classpath.
     t0 = System.nanoTime();
     String out = hdfsRoot + "/out/local";
+    runLocally("local-run", config, out);
+    log("local-mode run: %.1f s", secondsSince(t0));
+    reference = checkedOutput(out);
+  }
+
+  /**
+   * {@code sparkmerge run} on an embedded Spark (local[*]) in a plain JVM with the cluster jar and
+   * Spark's jars on the classpath: the reference the cluster runs must match.
+   */
+  private static void runLocally(String name, String cfg, String out) throws Exception {
+    String flags = System.getProperty("sparkmerge.jvm.flags");
     List<String> cmd = new ArrayList<>();
     cmd.add(StandaloneCluster.javaExecutable());
     cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
     cmd.addAll(List.of("-Xmx1g", "-cp", clusterJar + File.pathSeparator
         + spark.sparkHome().resolve("jars") + File.separator + "*", "dev.sparkmerge.cli.Main",
         "run", "--quiet", "--chunk-size", CHUNK, "--conf", "spark.hadoop.dfs.replication=1",
-        config, out));
-    Process local = spark.start("local-run", cmd, Map.of());
-    assertEquals(0, waitFor(local, 300), "local run failed:\n" + spark.log("local-run"));
-    log("local-mode run: %.1f s", secondsSince(t0));
-    reference = checkedOutput(out);
+        cfg, out));
+    Process local = spark.start(name, cmd, Map.of());
+    assertEquals(0, waitFor(local, 300), () -> name + " failed:\n" + spark.log(name));
   }
 
   @AfterAll
@@ -209,12 +218,89 @@ class SparkSubmitOnStandaloneTest {
     assertSameAsReference(checkedOutput(out));
   }
 
+  /**
+   * {@code output: adapter} on the cluster: the modules are combined in executor tasks, the
+   * driver writes one PEFT adapter — the same bytes as the embedded run.
+   */
+  @Test
+  void adapterOutputCombinedInExecutorTasksMatchesTheLocalRun() throws Exception {
+    String cfg = writeAdapters();
+    String local = hdfsRoot + "/out/adapter-local";
+    long t0 = System.nanoTime();
+    runLocally("adapter-local", cfg, local);
+    log("adapter output, local mode: %.1f s", secondsSince(t0));
+    String remote = hdfsRoot + "/out/adapter-client";
+    t0 = System.nanoTime();
+    Process submit = submit("adapter-client", cfg, remote, "client");
+    assertEquals(0, waitFor(submit, 300), () -> "adapter submit failed" + spark.logTails(60));
+    log("adapter output, client mode: %.1f s", secondsSince(t0));
+    assertTrue(spark.log("adapter-client").contains(spark.masterUrl()),
+        "not submitted to the standalone Master");
+    for (String f : new String[] {"adapter_model.safetensors", "adapter_config.json",
+        "_SUCCESS"}) {
+      assertArrayEquals(readAll(new org.apache.hadoop.fs.Path(local, f)),
+          readAll(new org.apache.hadoop.fs.Path(remote, f)), f);
+    }
+    assertTrue(readAll(new org.apache.hadoop.fs.Path(remote, "adapter_model.safetensors")).length
+        > 16 * 4 * 256 * 4, "every module's factors written");
+  }
+
+  /**
+   * Three rank-4 LoRA adapters of the base (q/v/up/down projections of every layer, salted
+   * values) and a ties_svd config that combines them into one adapter.
+   */
+  private static String writeAdapters() throws IOException {
+    GeneratedModel m = shape();
+    List<String> adapters = new ArrayList<>();
+    for (String salt : new String[] {"lora-a", "lora-b", "lora-c"}) {
+      String dir = hdfsRoot + "/adapters/" + salt;
+      List<TensorSpec> specs = new ArrayList<>();
+      for (TensorSpec t : m.tensors()) {
+        String n = t.name();
+        if (n.matches("model\\.layers\\.\\d+\\.(self_attn\\.[qv]_proj|mlp\\.(up|down)_proj)"
+            + "\\.weight")) {
+          String module = "base_model.model." + n.substring(0, n.length() - ".weight".length());
+          specs.add(new TensorSpec(module + ".lora_A.weight", DType.F32,
+              new long[] {4, t.shape()[1]}));
+          specs.add(new TensorSpec(module + ".lora_B.weight", DType.F32,
+              new long[] {t.shape()[0], 4}));
+        }
+      }
+      writeSalted(new org.apache.hadoop.fs.Path(dir, "adapter_model.safetensors"), specs, salt);
+      try (FSDataOutputStream o = dfs.create(new org.apache.hadoop.fs.Path(dir,
+          "adapter_config.json"), false)) {
+        o.write(("{\"peft_type\": \"LORA\", \"r\": 4, \"lora_alpha\": 8, \"target_modules\":"
+            + " [\"q_proj\", \"v_proj\", \"up_proj\", \"down_proj\"]}")
+            .getBytes(StandardCharsets.UTF_8));
+      }
+      adapters.add(dir);
+    }
+    StringBuilder yaml = new StringBuilder("merge_method: ties\nbase_model: " + hdfsRoot
+        + "/models/base\nparameters: {density: 0.5}\nmodels:\n");
+    double[] weights = {1.0, 0.5, 0.75};
+    for (int i = 0; i < adapters.size(); i++) {
+      yaml.append("  - model: ").append(hdfsRoot).append("/models/base+").append(adapters.get(i))
+          .append("\n    parameters: {weight: ").append(weights[i]).append("}\n");
+    }
+    yaml.append("output: {type: adapter, combination: ties_svd, rank: 4}\n");
+    String cfg = hdfsRoot + "/jobs/adapters.yml";
+    try (FSDataOutputStream o = dfs.create(new org.apache.hadoop.fs.Path(cfg), false)) {
+      o.write(yaml.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    return cfg;
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /** scripts/submit CONFIG OUT [spark-submit options] -- [run options], as a user would. */
   private static Process submit(String name, String out, String deployMode) throws IOException {
+    return submit(name, config, out, deployMode);
+  }
+
+  private static Process submit(String name, String cfg, String out, String deployMode)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of("bash",
-        projectDir().resolve("scripts/submit").toString(), config, out,
+        projectDir().resolve("scripts/submit").toString(), cfg, out,
         "--master", spark.masterUrl(), "--deploy-mode", deployMode,
         "--executor-memory", "1g", "--executor-cores", "1", "--total-executor-cores", "2",
         "--driver-memory", "512m",
