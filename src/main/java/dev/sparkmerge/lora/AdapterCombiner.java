@@ -93,12 +93,6 @@ public final class AdapterCombiner {
 
     private Combination(String name, int rank, long seed,
         Function<String, Map<String, Object>> globalOfModule, int oversampling,
-        int powerIterations, SvdSolver solver) {
-      this(name, rank, seed, globalOfModule, oversampling, powerIterations, solver, 0);
-    }
-
-    private Combination(String name, int rank, long seed,
-        Function<String, Map<String, Object>> globalOfModule, int oversampling,
         int powerIterations, SvdSolver solver, double clamp) {
       this.name = name;
       this.rank = rank;
@@ -125,7 +119,7 @@ public final class AdapterCombiner {
 
     /** {@code cat} or {@code svd} by the exact route; rank 0 means the sum of the input ranks. */
     public static Combination exact(String name, int rank) {
-      return new Combination(name, rank, 0, m -> Map.of(), 0, 0, SvdSolver.EXACT);
+      return new Combination(name, rank, 0, m -> Map.of(), 0, 0, SvdSolver.EXACT, 0);
     }
 
     /**
@@ -140,7 +134,7 @@ public final class AdapterCombiner {
             + ", q = " + powerIterations + ")");
       }
       return new Combination("svd", rank, seed, m -> Map.of(), oversampling, powerIterations,
-          solver);
+          solver, 0);
     }
 
     /**
@@ -156,7 +150,7 @@ public final class AdapterCombiner {
             + " (p = " + oversampling + ", q = " + powerIterations + ")");
       }
       return new Combination(name, rank, seed, globalOfModule, oversampling, powerIterations,
-          SvdSolver.RANDOMIZED);
+          SvdSolver.RANDOMIZED, 0);
     }
 
     boolean isDense() {
@@ -335,15 +329,13 @@ public final class AdapterCombiner {
   private static final class Loaded {
     final ModuleWork.Part part;
     final LoraModule module;
-    final String file;
     final long dataStart;
     final float[] a;
     final float[] b;
 
-    Loaded(ModuleWork.Part part, String file, long dataStart, float[] a, float[] b) {
+    Loaded(ModuleWork.Part part, long dataStart, float[] a, float[] b) {
       this.part = part;
-      this.module = part.module;
-      this.file = file;
+      this.module = part.module; // a shorthand: every route reads the module's rank and scale
       this.dataStart = dataStart;
       this.a = a;
       this.b = b;
@@ -356,7 +348,7 @@ public final class AdapterCombiner {
     for (ModuleWork.Part p : work.parts) {
       SafetensorsFile f = files.computeIfAbsent(p.file, x -> FactorReader.open(fs, x));
       long dataStart = f.header().dataStart();
-      loaded.add(new Loaded(p, p.file, dataStart, FactorReader.read(f, p.module.a(), dataStart),
+      loaded.add(new Loaded(p, dataStart, FactorReader.read(f, p.module.a(), dataStart),
           FactorReader.read(f, p.module.b(), dataStart)));
     }
     String module = work.module;
@@ -453,7 +445,7 @@ public final class AdapterCombiner {
     List<LoraDelta> deltas = new ArrayList<>();
     for (Loaded l : loaded) {
       LoraTarget t = new LoraTarget(DenseCombination.tensorName(module), new long[] {out, in},
-          false, embedding, l.module.scale(), l.file, l.dataStart, l.module.a(), l.module.b(),
+          false, embedding, l.module.scale(), l.part.file, l.dataStart, l.module.a(), l.module.b(),
           null, module, false, null);
       deltas.add(LoraDelta.of(t, l.a, l.b));
     }

@@ -9,20 +9,36 @@ import org.junit.jupiter.api.Test;
 /** TensorStats against the definitions computed directly in the test, over several chunks. */
 class TensorStatsTest {
 
+  /** A base, three inputs (a quarter of their elements unchanged) and a merge of them. */
+  private static final class Data {
+    final float[] base;
+    final float[][] x = new float[3][];
+    final float[] merged;
+
+    Data(int n, long seed) {
+      Random r = new Random(seed);
+      base = new float[n];
+      merged = new float[n];
+      for (int i = 0; i < 3; i++) {
+        x[i] = new float[n];
+      }
+      for (int j = 0; j < n; j++) {
+        base[j] = (float) r.nextGaussian();
+        for (int i = 0; i < 3; i++) {
+          x[i][j] = r.nextInt(4) == 0 ? base[j] : base[j] + (float) r.nextGaussian() * 0.1f;
+        }
+        merged[j] = r.nextInt(3) == 0 ? base[j] : (x[0][j] + x[1][j] + x[2][j]) / 3;
+      }
+    }
+  }
+
   @Test
   void statisticsMatchTheirDefinitionsAcrossChunksAndTiles() {
-    Random r = new Random(5);
     int n = 5000; // more than one tile, not a multiple of it
-    float[] base = new float[n];
-    float[][] x = new float[3][n];
-    float[] merged = new float[n];
-    for (int j = 0; j < n; j++) {
-      base[j] = (float) r.nextGaussian();
-      for (int i = 0; i < 3; i++) {
-        x[i][j] = r.nextInt(4) == 0 ? base[j] : base[j] + (float) r.nextGaussian() * 0.1f;
-      }
-      merged[j] = r.nextInt(3) == 0 ? base[j] : (x[0][j] + x[1][j] + x[2][j]) / 3;
-    }
+    Data data = new Data(n, 5);
+    float[] base = data.base;
+    float[][] x = data.x;
+    float[] merged = data.merged;
     TensorStats stats = new TensorStats("t", 3);
     // A second candidate over the same inputs, taking the inputs' own statistics from the first.
     TensorStats sharing = new TensorStats("t", 3);
@@ -75,19 +91,10 @@ class TensorStatsTest {
 
   @Test
   void tilesAddedAsTheKernelMergesThemGiveTheWholeChunksBits() {
-    Random r = new Random(9);
     int n = 9000; // four whole 2048-tiles and a tail
-    float[] base = new float[n];
-    float[][] x = new float[3][n];
-    float[] merged = new float[n];
-    for (int j = 0; j < n; j++) {
-      base[j] = (float) r.nextGaussian();
-      for (int i = 0; i < 3; i++) {
-        x[i][j] = base[j] + (float) r.nextGaussian() * 0.1f;
-      }
-      merged[j] = x[j % 3][j];
-    }
-    Chunk chunk = new Chunk(0, n, base, x);
+    Data data = new Data(n, 9);
+    float[] merged = data.merged;
+    Chunk chunk = new Chunk(0, n, data.base, data.x);
     TensorStats whole = new TensorStats("t", 3);
     whole.add(chunk, merged, true);
     TensorStats byTile = new TensorStats("t", 3);

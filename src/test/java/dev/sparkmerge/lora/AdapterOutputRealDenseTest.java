@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sparkmerge.checkpoint.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,9 +37,7 @@ class AdapterOutputRealDenseTest {
 
   @BeforeAll
   static void base() throws IOException {
-    base = LoraFixtures.zeroBase(tmp.resolve("smol"),
-        LoraFixtures.specs(LoraFixtures.smolShapes("model."), DType.BF16),
-        LoraFixtures.SMOLLM_CONFIG);
+    base = LoraFixtures.smolBase(tmp.resolve("smol"));
   }
 
   static Path run(int rank, String svdSettings) throws IOException {

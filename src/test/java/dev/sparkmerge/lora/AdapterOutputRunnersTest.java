@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparkmerge.checkpoint.CheckpointFs;
-import dev.sparkmerge.checkpoint.DType;
 import dev.sparkmerge.cli.HadoopAdapterLister;
 import dev.sparkmerge.config.ConfigLoader;
 import dev.sparkmerge.config.JobSpec;
@@ -33,9 +32,7 @@ class AdapterOutputRunnersTest {
 
   @BeforeAll
   static void base() throws IOException {
-    base = LoraFixtures.zeroBase(tmp.resolve("smol"),
-        LoraFixtures.specs(LoraFixtures.smolShapes("model."), DType.BF16),
-        LoraFixtures.SMOLLM_CONFIG);
+    base = LoraFixtures.smolBase(tmp.resolve("smol"));
   }
 
   @ParameterizedTest

@@ -117,6 +117,11 @@ final class LoraFixtures {
     return out;
   }
 
+  /** The SmolLM-135M stand-in base (real names and shapes, bf16 zeros, its config) in dir. */
+  static Path smolBase(Path dir) throws IOException {
+    return zeroBase(dir, specs(smolShapes("model."), DType.BF16), SMOLLM_CONFIG);
+  }
+
   /**
    * A stand-in base whose values are all zero: the header laid out by SafetensorsLayout, the data
    * section a sparse run of zero bytes (bit-identical to writing zeros, without writing ~500 MB;

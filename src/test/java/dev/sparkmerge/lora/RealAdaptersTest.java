@@ -48,9 +48,7 @@ class RealAdaptersTest {
     gpt2Prefixed = open(LoraFixtures.zeroBase(tmp.resolve("gpt2-prefixed"),
         LoraFixtures.specs(LoraFixtures.gpt2Shapes("transformer."), DType.F32),
         LoraFixtures.GPT2_CONFIG));
-    smol = open(LoraFixtures.zeroBase(tmp.resolve("smol"),
-        LoraFixtures.specs(LoraFixtures.smolShapes("model."), DType.BF16),
-        LoraFixtures.SMOLLM_CONFIG));
+    smol = open(LoraFixtures.smolBase(tmp.resolve("smol")));
     smolBare = open(LoraFixtures.zeroBase(tmp.resolve("smol-bare"),
         LoraFixtures.specs(LoraFixtures.smolShapes(""), DType.BF16),
         LoraFixtures.SMOLLM_CONFIG.replace("LlamaForCausalLM", "LlamaModel")));
