@@ -1,13 +1,16 @@
 package dev.sparkmerge.checkpoint;
 
+import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * Resolves user-given locations (plain local paths, file://, hdfs://, s3a://, any Hadoop URI) to a
@@ -16,6 +19,13 @@ import org.apache.hadoop.fs.Path;
  * sidecar files on write.
  */
 public final class CheckpointFs {
+  /**
+   * Hadoop setting (Spark: {@code spark.hadoop.sparkmerge.output.direct-io}): whether new local
+   * output files are written with direct I/O where the file system offers it ({@link
+   * DirectFileOutput}); default true. Other file systems always write through their own streams.
+   */
+  public static final String DIRECT_IO = "sparkmerge.output.direct-io";
+
   /** Largest single read call: bigger reads hit the JDK's malloc-per-read trap (spark-hadoop §2.3). */
   public static final int MAX_READ_BYTES = 16 << 20;
 
@@ -52,6 +62,23 @@ public final class CheckpointFs {
       throw new CheckpointException(path + ": cannot open its file system (" + e.getMessage()
           + "). For s3a:// put hadoop-aws on the classpath; check the URI's scheme and host.", e);
     }
+  }
+
+  /**
+   * Creates a new file to be written once, front to back; fails if it exists. Local files are
+   * written with direct I/O unless {@link #DIRECT_IO} is false or their file system refuses it.
+   */
+  public OutputStream createNew(Path path) throws IOException {
+    FileSystem fs = fileSystem(path);
+    if (fs instanceof RawLocalFileSystem && conf.getBoolean(DIRECT_IO, true)) {
+      File file = ((RawLocalFileSystem) fs).pathToFile(path);
+      fs.mkdirs(path.getParent()); // as create does
+      OutputStream direct = DirectFileOutput.createOrNull(file.toPath());
+      if (direct != null) {
+        return direct;
+      }
+    }
+    return fs.create(path, false);
   }
 
   /** The status of a path, or null if it does not exist. */

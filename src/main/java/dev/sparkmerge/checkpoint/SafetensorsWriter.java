@@ -2,6 +2,7 @@ package dev.sparkmerge.checkpoint;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -9,7 +10,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -28,7 +28,7 @@ public final class SafetensorsWriter implements Closeable {
   private final Path temp;
   private final boolean overwrite;
   private final List<TensorInfo> tensors;
-  private final FSDataOutputStream out;
+  private final OutputStream out;
   private final MessageDigest sha256;
   private final ByteBuffer encodeBuffer =
       ByteBuffer.allocate(ENCODE_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -40,7 +40,7 @@ public final class SafetensorsWriter implements Closeable {
   private boolean finished;
 
   private SafetensorsWriter(FileSystem fs, Path target, Path temp, boolean overwrite,
-      SafetensorsLayout layout, FSDataOutputStream out) {
+      SafetensorsLayout layout, OutputStream out) {
     this.fs = fs;
     this.target = target;
     this.temp = temp;
@@ -65,9 +65,9 @@ public final class SafetensorsWriter implements Closeable {
     FileSystem fs = cfs.fileSystem(target);
     Path temp = new Path(target.getParent(),
         "." + target.getName() + ".inprogress-" + UUID.randomUUID());
-    FSDataOutputStream out;
+    OutputStream out;
     try {
-      out = fs.create(temp, false);
+      out = cfs.createNew(temp);
     } catch (IOException e) {
       throw new CheckpointException(target + ": cannot create the output file (" + e.getMessage()
           + "). Check that the directory is writable.", e);
