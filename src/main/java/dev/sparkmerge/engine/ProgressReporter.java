@@ -62,12 +62,14 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
   @Override
   public synchronized void onTaskEnd(SparkListenerTaskEnd end) {
     runningBytes.remove(end.taskInfo().taskId());
-    if (end.taskInfo().successful()) {
-      shardsDone.incrementAndGet();
-      for (AccumulableInfo info : CollectionConverters.asJava(end.taskInfo().accumulables())) {
-        if (info.id() == accumulatorId && info.update().isDefined()) {
-          finishedBytes += ((Number) info.update().get()).longValue();
-        }
+    if (!end.taskInfo().successful()) {
+      return;
+    }
+    // Only write tasks add to the accumulator; the statistics stage's tasks are not shards.
+    for (AccumulableInfo info : CollectionConverters.asJava(end.taskInfo().accumulables())) {
+      if (info.id() == accumulatorId && info.update().isDefined()) {
+        shardsDone.incrementAndGet();
+        finishedBytes += ((Number) info.update().get()).longValue();
       }
     }
   }

@@ -139,6 +139,25 @@ final class SimdTaskVector {
   static int magnitudeMasks(float[] x, float[] b, int from, int n, int threshold, int lastEqual,
       int[] masks) {
     int end = n - n % LANES;
+    if (threshold < 0) { // a keep-all selection
+      for (int j = 0; j < end; j += LANES) {
+        IntVector.broadcast(INTS, -1).intoArray(masks, j);
+      }
+      return end;
+    }
+    if (lastEqual < 0 || lastEqual >= end - 1) {
+      // Ties with the threshold all dropped or all kept in this tile (every tile but the one
+      // holding the last kept tie): keep keys above a bound, one subtraction and shift per lane.
+      // bound ≥ −1 and keys are in [0, 2^31), so the difference cannot overflow.
+      int bound = lastEqual < 0 ? threshold : threshold - 1;
+      for (int j = 0; j < end; j += LANES) {
+        FloatVector d = FloatVector.fromArray(FLOATS, x, from + j)
+            .sub(FloatVector.fromArray(FLOATS, b, from + j));
+        IntVector key = d.reinterpretAsInts().and(0x7FFFFFFF);
+        key.neg().add(bound).lanewise(ASHR, 31).intoArray(masks, j);
+      }
+      return end;
+    }
     for (int j = 0; j < end; j += LANES) {
       FloatVector d = FloatVector.fromArray(FLOATS, x, from + j)
           .sub(FloatVector.fromArray(FLOATS, b, from + j));
