@@ -1,6 +1,7 @@
 package dev.sparkmerge.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -200,6 +201,36 @@ class GridRunTest {
         assertEquals(MergeRunTest.shardHashes(soloOut), MergeRunTest.shardHashes(
             out.resolve("density-" + density + "_weight-" + weight)), density + "/" + weight);
       }
+    }
+  }
+
+  @Test
+  void candidatesSharingStatisticsKeepTheirOwnWeights() throws Exception {
+    // Unnormalized, so the weights change every merged value (with normalize: true, weights
+    // 0.5 and 1.0 give the same bits and could not tell candidates apart); candidates of one
+    // density share their statistics. Each must still match its solo run.
+    Path cfg = tmp.resolve("grid-turns.yml");
+    Files.writeString(cfg, "merge_method: ties\n" + models() + "parameters: {normalize: false}\n"
+        + "grid:\n  density: [0.4, 0.6]\n  weight: [0.3, 1.0]\n");
+    Path out = tmp.resolve("grid-turns-out");
+    MergeRunTest.Run run = MergeRunTest.cli("run", "-q", cfg.toString(), out.toString());
+    assertEquals(0, run.code(), run.err() + run.out());
+    for (String density : List.of("0.4", "0.6")) {
+      Map<String, String> byWeight = new java.util.HashMap<>();
+      for (String weight : List.of("0.3", "1.0")) {
+        Path solo = tmp.resolve("turns-solo-" + density + "-" + weight + ".yml");
+        Files.writeString(solo, "merge_method: ties\n" + models()
+            + "parameters: {normalize: false, density: " + density + ", weight: " + weight
+            + "}\n");
+        Path soloOut = tmp.resolve("turns-solo-" + density + "-" + weight);
+        assertEquals(0, MergeRunTest.cli("run", "-q", solo.toString(), soloOut.toString())
+            .code());
+        Map<String, String> hashes = MergeRunTest.shardHashes(
+            out.resolve("density-" + density + "_weight-" + weight));
+        assertEquals(MergeRunTest.shardHashes(soloOut), hashes, density + "/" + weight);
+        byWeight.put(weight, hashes.toString());
+      }
+      assertNotEquals(byWeight.get("0.3"), byWeight.get("1.0"), "weights must change the output");
     }
   }
 }
