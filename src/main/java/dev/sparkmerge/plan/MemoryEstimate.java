@@ -9,8 +9,11 @@ import dev.sparkmerge.method.TensorKernel;
  * size.
  */
 public final class MemoryEstimate {
-  /** SafetensorsWriter's encode buffer plus ShardWriter's raw-copy buffer. */
-  private static final long FIXED_BUFFERS = (1L << 20) + (8L << 20);
+  /**
+   * SafetensorsWriter's encode buffer, ShardWriter's raw-copy buffer and the two (off-heap)
+   * buffers of a direct-I/O output file.
+   */
+  private static final long FIXED_BUFFERS = (1L << 20) + (8L << 20) + (2L << 18);
   /**
    * What an exact top-k selector holds per model at most: 16 MiB in its collecting pass (2 MiB in
    * the histogram passes).
