@@ -34,8 +34,11 @@ final class DirectFileOutput extends OutputStream {
    * 1.4), three times what a 2-core grid writes.
    */
   static final int BUFFER_BYTES = 1 << 18;
-  /** Alignments larger than this (odd file systems) are not worth two buffers of that size. */
-  private static final int MAX_ALIGNMENT = 1 << 20;
+  /**
+   * Largest alignment taken: full buffers are written whole, so the buffer size must be a multiple
+   * of it (powers of two up to the buffer size are).
+   */
+  private static final int MAX_ALIGNMENT = BUFFER_BYTES;
 
   /** Background writers; daemon threads, so an abandoned writer never keeps a JVM alive. */
   private static final ExecutorService WRITERS = Executors.newCachedThreadPool(r -> {
