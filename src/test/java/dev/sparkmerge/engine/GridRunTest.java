@@ -42,6 +42,19 @@ class GridRunTest {
         + "grid:\n  density: " + densities + "\n  weight: [0.5, 1.0]\n";
   }
 
+  /**
+   * Shard hashes of the TIES merge of the same models with these top-level parameters, run alone
+   * into {@code tmp/<name>} (config {@code tmp/<name>.yml}).
+   */
+  private static Map<String, String> soloHashes(String name, String parameters) throws Exception {
+    Path solo = tmp.resolve(name + ".yml");
+    Files.writeString(solo, "merge_method: ties\n" + models() + "parameters: {" + parameters
+        + "}\n");
+    Path soloOut = tmp.resolve(name);
+    assertEquals(0, MergeRunTest.cli("run", "-q", solo.toString(), soloOut.toString()).code());
+    return MergeRunTest.shardHashes(soloOut);
+  }
+
   private static JsonNode candidates(Path out) throws Exception {
     return new ObjectMapper().readTree(out.resolve(GridJob.CANDIDATES).toFile());
   }
@@ -66,12 +79,7 @@ class GridRunTest {
         "density-0.5_weight-0.5", "density-0.5_weight-1.0", "density-0.7_weight-0.5",
         "density-0.7_weight-1.0"), ids);
     // The same candidate as a plain config, run alone, gives the same shard bytes.
-    Path solo = tmp.resolve("solo.yml");
-    Files.writeString(solo, "merge_method: ties\n" + models()
-        + "parameters: {normalize: true, density: 0.5, weight: 1.0}\n");
-    Path soloOut = tmp.resolve("solo-out");
-    assertEquals(0, MergeRunTest.cli("run", "-q", solo.toString(), soloOut.toString()).code());
-    assertEquals(MergeRunTest.shardHashes(soloOut),
+    assertEquals(soloHashes("solo-out", "normalize: true, density: 0.5, weight: 1.0"),
         MergeRunTest.shardHashes(out.resolve("density-0.5_weight-1.0")));
     // The statistics table: one row per candidate and tensor, queryable with Spark SQL.
     org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder()
@@ -90,8 +98,9 @@ class GridRunTest {
     assertEquals(Math.sqrt(sq), row.getDouble(row.fieldIndex("delta_l2")), 1e-9);
     assertEquals(2, row.getList(row.fieldIndex("cosine_to_inputs")).size());
     JsonNode c = list.get(3);
-    assertEquals(new ObjectMapper().readTree(soloOut.resolve("merge-manifest.json").toFile())
-        .get("config_hash").asText(), c.get("config_hash").asText());
+    Path soloManifest = tmp.resolve("solo-out").resolve("merge-manifest.json");
+    assertEquals(new ObjectMapper().readTree(soloManifest.toFile()).get("config_hash").asText(),
+        c.get("config_hash").asText());
     assertEquals("0.5", c.get("values").get("density").asText());
   }
 
@@ -191,14 +200,8 @@ class GridRunTest {
     assertEquals(0, run.code(), run.err() + run.out());
     for (String density : List.of("0.3", "0.7")) {
       for (String weight : List.of("0.5", "1.0")) {
-        Path solo = tmp.resolve("solo-" + density + "-" + weight + ".yml");
-        Files.writeString(solo, "merge_method: ties\n" + models()
-            + "parameters: {normalize: true, density: " + density + ", weight: " + weight
-            + "}\n");
-        Path soloOut = tmp.resolve("solo-" + density + "-" + weight);
-        assertEquals(0, MergeRunTest.cli("run", "-q", solo.toString(), soloOut.toString())
-            .code());
-        assertEquals(MergeRunTest.shardHashes(soloOut), MergeRunTest.shardHashes(
+        assertEquals(soloHashes("solo-" + density + "-" + weight, "normalize: true, density: "
+            + density + ", weight: " + weight), MergeRunTest.shardHashes(
             out.resolve("density-" + density + "_weight-" + weight)), density + "/" + weight);
       }
     }
@@ -218,16 +221,10 @@ class GridRunTest {
     for (String density : List.of("0.4", "0.6")) {
       Map<String, String> byWeight = new java.util.HashMap<>();
       for (String weight : List.of("0.3", "1.0")) {
-        Path solo = tmp.resolve("turns-solo-" + density + "-" + weight + ".yml");
-        Files.writeString(solo, "merge_method: ties\n" + models()
-            + "parameters: {normalize: false, density: " + density + ", weight: " + weight
-            + "}\n");
-        Path soloOut = tmp.resolve("turns-solo-" + density + "-" + weight);
-        assertEquals(0, MergeRunTest.cli("run", "-q", solo.toString(), soloOut.toString())
-            .code());
         Map<String, String> hashes = MergeRunTest.shardHashes(
             out.resolve("density-" + density + "_weight-" + weight));
-        assertEquals(MergeRunTest.shardHashes(soloOut), hashes, density + "/" + weight);
+        assertEquals(soloHashes("turns-solo-" + density + "-" + weight, "normalize: false,"
+            + " density: " + density + ", weight: " + weight), hashes, density + "/" + weight);
         byWeight.put(weight, hashes.toString());
       }
       assertNotEquals(byWeight.get("0.3"), byWeight.get("1.0"), "weights must change the output");
