@@ -2,6 +2,7 @@ package dev.sparkmerge.cli;
 
 import dev.sparkmerge.checkpoint.CheckpointException;
 import dev.sparkmerge.config.ConfigException;
+import dev.sparkmerge.eval.EvalException;
 import dev.sparkmerge.method.MergeException;
 import dev.sparkmerge.plan.PlanException;
 import java.util.regex.Matcher;
@@ -15,7 +16,7 @@ import java.util.regex.Pattern;
 final class UserErrors {
   private static final Pattern REMOTE = Pattern.compile(
       "dev\\.sparkmerge\\.[a-z.]+\\.(?:CheckpointException|SafetensorsException|MergeException"
-          + "|PlanException): ([^\\n]*)");
+          + "|PlanException|EvalException): ([^\\n]*)");
 
   private UserErrors() {}
 
@@ -24,7 +25,7 @@ final class UserErrors {
     for (Throwable t = ex; t != null; t = t.getCause()) {
       if (t instanceof CheckpointException || t instanceof UserInputException
           || t instanceof ConfigException || t instanceof PlanException
-          || t instanceof MergeException) {
+          || t instanceof MergeException || t instanceof EvalException) {
         return t.getMessage();
       }
       if (t.getMessage() != null) {
