@@ -23,7 +23,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 final class JobParser {
   static final Set<String> TOP_KEYS = keys("merge_method", "base_model", "models", "slices",
       "modules", "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer",
-      "chat_template", "seed", "output");
+      "chat_template", "seed", "output", "evaluate", "select");
   static final Set<String> MODEL_KEYS = keys("model", "parameters");
   static final Set<String> SLICE_KEYS = keys("sources", "base_model", "parameters",
       "residual_weight");
@@ -122,9 +122,12 @@ final class JobParser {
     }
     long seed = seed(top);
     OutputSpec output = OutputParser.parse(top, method, base, slicesSyntax, slices, problems);
+    EvaluationSpec evaluation = EvaluationParser.parseEvaluate(top, problems);
+    SelectionSpec selection = EvaluationParser.parseSelect(top, evaluation, problems);
 
     JobSpec spec = new JobSpec(null, method == null ? "" : method, base, slicesSyntax, slices,
-        autoAppended, topParams, dtype, outDtype, tokenizer, seed, sourceText, output);
+        autoAppended, topParams, dtype, outDtype, tokenizer, seed, sourceText, output, evaluation,
+        selection);
     return new Parsed(spec, rules, List.copyOf(sites), root, sliceLocs, sourceLocs,
         Set.copyOf(unparsed));
   }

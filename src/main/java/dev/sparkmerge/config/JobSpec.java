@@ -31,6 +31,8 @@ public final class JobSpec implements Serializable {
   private final long seed;
   private final String sourceText;
   private final OutputSpec output;
+  private final EvaluationSpec evaluation;
+  private final SelectionSpec selection;
   private final String configHash;
 
   JobSpec(
@@ -46,7 +48,9 @@ public final class JobSpec implements Serializable {
       String tokenizerSource,
       long seed,
       String sourceText,
-      OutputSpec output) {
+      OutputSpec output,
+      EvaluationSpec evaluation,
+      SelectionSpec selection) {
     this.name = name;
     this.mergeMethod = mergeMethod;
     this.baseModel = baseModel;
@@ -60,12 +64,24 @@ public final class JobSpec implements Serializable {
     this.seed = seed;
     this.sourceText = sourceText;
     this.output = output;
+    this.evaluation = evaluation;
+    this.selection = selection;
     this.configHash = sha256(canonical());
   }
 
   /** What the merge writes: a model (default) or one PEFT adapter. */
   public OutputSpec output() {
     return output;
+  }
+
+  /** The {@code evaluate:} block, or null. Not part of {@link #configHash()}. */
+  public EvaluationSpec evaluation() {
+    return evaluation;
+  }
+
+  /** The {@code select:} block, or null (never set without {@link #evaluation()}). */
+  public SelectionSpec selection() {
+    return selection;
   }
 
   /** Name of this job among several in one file; null for now (reserved for grid configs). */
