@@ -4,7 +4,12 @@ import dev.sparkmerge.checkpoint.ByteSizes;
 import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.config.GridCandidate;
 import dev.sparkmerge.lora.AdapterCombiner;
+import dev.sparkmerge.config.JobSpec;
 import dev.sparkmerge.engine.AdapterOutputJob;
+import dev.sparkmerge.engine.EvalSubject;
+import dev.sparkmerge.engine.Evaluation;
+import dev.sparkmerge.engine.GridScores;
+import dev.sparkmerge.engine.Leaderboard;
 import dev.sparkmerge.engine.GridJob;
 import dev.sparkmerge.engine.MergeJob;
 import dev.sparkmerge.engine.SparkContexts;
@@ -13,10 +18,12 @@ import dev.sparkmerge.plan.MergePlan;
 import dev.sparkmerge.plan.MergePlanner;
 import dev.sparkmerge.plan.PlanOptions;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,19 +83,29 @@ final class RunCommand implements Callable<Integer> {
     CheckpointFs fs = new CheckpointFs(HadoopConf.from(sparkConf));
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
     List<GridCandidate> candidates = JobLoading.loadCandidates(fs, config);
+    // Task files are read and select.metric checked before anything is merged.
+    Evaluation evaluation = candidates.get(0).spec().evaluation() == null ? null
+        : Evaluation.prepare(fs, candidates.get(0).spec());
     Map<String, String> conf = new LinkedHashMap<>(sparkConf);
     if (master != null) {
       conf.put("spark.master", master);
     }
     MergeJob.Options jobOptions = new MergeJob.Options(resume, overwrite, quiet ? null : out);
     if (JobLoading.isGrid(candidates)) {
-      return runGrid(fs, candidates, options, conf, jobOptions, out);
+      return runGrid(fs, candidates, options, conf, jobOptions, evaluation, out);
     }
     if (candidates.get(0).spec().output().isAdapter()) {
       AdapterCombiner.Result r;
       try (SparkContexts.Session spark = SparkContexts.session("sparkmerge " + config, conf)) {
         r = AdapterOutputJob.run(spark.context(), fs, candidates.get(0).spec(), output,
             overwrite);
+        if (evaluation != null) {
+          // The combined adapter is scored on the base it was made for.
+          JobSpec spec = candidates.get(0).spec();
+          EvalSubject merged = new EvalSubject(output, EvalSubject.Role.MODEL,
+              fs.resolve(spec.baseModel().path()).toString(), fs.resolve(output).toString());
+          evaluate(spark, fs, evaluation, spec, merged, out);
+        }
       }
       double worst = r.energyKept.values().stream().mapToDouble(Double::doubleValue).min()
           .orElse(1);
@@ -113,13 +130,30 @@ final class RunCommand implements Callable<Integer> {
             + (o.shardsReused > 0 ? " (kept " + o.shardsReused + " from an earlier run)" : "")
             + ", " + ByteSizes.human(o.bytesWritten) + ", to " + output);
       }
+      if (evaluation != null) {
+        EvalSubject merged = new EvalSubject(output, EvalSubject.Role.MODEL,
+            fs.resolve(output).toString(), null);
+        evaluate(spark, fs, evaluation, candidates.get(0).spec(), merged, out);
+      }
     }
     return 0;
   }
 
+  /** Scores the committed output (and its inputs) into OUTPUT/eval.json; prints the table. */
+  private void evaluate(SparkContexts.Session spark, CheckpointFs fs, Evaluation evaluation,
+      JobSpec spec, EvalSubject merged, PrintWriter out) {
+    List<EvalSubject> inputs = spec.evaluation().includeInputs()
+        ? Evaluation.inputs(fs, List.of(spec)) : List.of();
+    Leaderboard board = evaluation.run(spark.context(), fs, fs.resolve(output),
+        Map.of(merged, spec.configHash()), inputs, resume, out);
+    LeaderboardTable.print(board, out);
+    out.println("Scores in " + output + "/" + Evaluation.EVAL_JSON);
+  }
+
   /** K candidates into OUTPUT/<id>/ plus OUTPUT/candidates.json; exit 1 if any failed. */
   private int runGrid(CheckpointFs fs, List<GridCandidate> candidates, PlanOptions options,
-      Map<String, String> conf, MergeJob.Options jobOptions, PrintWriter out) {
+      Map<String, String> conf, MergeJob.Options jobOptions, Evaluation evaluation,
+      PrintWriter out) {
     for (GridCandidate c : candidates) {
       if (c.spec().output().isAdapter()) {
         throw new UserInputException("candidate " + c.id() + ": 'output: adapter' is not"
@@ -138,7 +172,34 @@ final class RunCommand implements Callable<Integer> {
       GridJob.Result r = GridJob.run(spark.context(), candidates, plans, output, jobOptions, out);
       out.println("Grid done: " + r.complete + " written, " + r.reused + " already complete, "
           + r.failed + " failed; see " + output + "/" + GridJob.CANDIDATES);
+      if (evaluation != null) {
+        evaluateGrid(spark, fs, candidates, r, evaluation, out);
+      }
       return r.failed > 0 ? 1 : 0;
+    }
+  }
+
+  /** Scores every written candidate (and the inputs), ranks them, writes best.json. */
+  private void evaluateGrid(SparkContexts.Session spark, CheckpointFs fs,
+      List<GridCandidate> candidates, GridJob.Result r, Evaluation evaluation, PrintWriter out) {
+    Path root = fs.resolve(output);
+    Map<EvalSubject, String> models = new LinkedHashMap<>();
+    List<JobSpec> specs = new ArrayList<>();
+    for (int k = 0; k < candidates.size(); k++) {
+      GridCandidate c = candidates.get(k);
+      specs.add(c.spec());
+      if (!r.statuses.get(k).equals("failed")) {
+        models.put(new EvalSubject(c.id(), EvalSubject.Role.CANDIDATE,
+            new Path(root, c.id()).toString(), null), c.spec().configHash());
+      }
+    }
+    List<EvalSubject> inputs = candidates.get(0).spec().evaluation().includeInputs()
+        ? Evaluation.inputs(fs, specs) : List.of();
+    Leaderboard board = evaluation.run(spark.context(), fs, root, models, inputs, resume, out);
+    GridScores.write(spark.context(), fs, root, board);
+    LeaderboardTable.print(board, out);
+    if (board.winner() != null) {
+      out.println("Winner written to " + output + "/" + GridScores.BEST);
     }
   }
 

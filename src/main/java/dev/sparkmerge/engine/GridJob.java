@@ -37,11 +37,14 @@ public final class GridJob {
     public final int complete;
     public final int reused;
     public final int failed;
+    /** Per candidate, in order: complete, reused or failed. */
+    public final List<String> statuses;
 
-    Result(int complete, int reused, int failed) {
+    Result(int complete, int reused, int failed, List<String> statuses) {
       this.complete = complete;
       this.reused = reused;
       this.failed = failed;
+      this.statuses = List.copyOf(statuses);
     }
   }
 
@@ -97,7 +100,7 @@ public final class GridJob {
       reused += s.equals("reused") ? 1 : 0;
       failed += s.equals("failed") ? 1 : 0;
     }
-    return new Result(complete, reused, failed);
+    return new Result(complete, reused, failed, java.util.Arrays.asList(status));
   }
 
   /** Runs candidates that read the same inputs in one job and records how each ended. */
