@@ -1,7 +1,5 @@
 package dev.sparkmerge.eval.model;
 
-import java.util.Arrays;
-
 /**
  * Causal scaled-dot-product attention of a block of new rows against a {@link KvCache} that
  * already holds their own keys and values, as transformers' eager path computes it: scores
@@ -42,15 +40,10 @@ final class Attention {
       for (int h = 0; h < heads; h++) {
         int g = h / group;
         int qo = r * width + h * headDim;
-        int kv = cache.offset(g, lo);
-        for (int j = 0; j < n; j++) {
-          scores[j] = Kernels.dot(q, qo, keys, kv + j * headDim, headDim) * scale;
-        }
+        Kernels.scores(q, qo, keys, cache.keyOffset(g, 0) + lo, cache.capacity, headDim, n,
+            scale, scores);
         Kernels.softmax(scores, n);
-        Arrays.fill(out, qo, qo + headDim, 0f);
-        for (int j = 0; j < n; j++) {
-          Kernels.axpy(scores[j], values, kv + j * headDim, out, qo, headDim);
-        }
+        Kernels.weightedRows(scores, n, values, cache.valueOffset(g, lo), headDim, out, qo);
       }
     }
   }

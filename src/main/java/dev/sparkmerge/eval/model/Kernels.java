@@ -29,6 +29,55 @@ final class Kernels {
     return s;
   }
 
+  /**
+   * One query's scaled scores against n keys stored transposed: s[j] = (Σ_d q[qo + d] ·
+   * kt[ko + d·stride + j]) · scale for j &lt; n, each dot product summed in float32 over d.
+   */
+  static void scores(float[] q, int qo, float[] kt, int ko, int stride, int dims, int n,
+      float scale, float[] s) {
+    if (VECTOR) {
+      VectorKernels.scores(q, qo, kt, ko, stride, dims, n, scale, s);
+    } else {
+      scalarScores(q, qo, kt, ko, stride, dims, 0, n, scale, s);
+    }
+  }
+
+  /** {@link #scores} for keys [from, n). */
+  static void scalarScores(float[] q, int qo, float[] kt, int ko, int stride, int dims, int from,
+      int n, float scale, float[] s) {
+    for (int j = from; j < n; j++) {
+      float dot = 0f;
+      for (int d = 0; d < dims; d++) {
+        dot += q[qo + d] * kt[ko + d * stride + j];
+      }
+      s[j] = dot * scale;
+    }
+  }
+
+  /**
+   * out[oo + d] = Σ_j p[j] · v[vo + j·dims + d] for d &lt; dims, j &lt; n: the attention output
+   * of one query from its probabilities and n consecutive value rows.
+   */
+  static void weightedRows(float[] p, int n, float[] v, int vo, int dims, float[] out, int oo) {
+    if (VECTOR) {
+      VectorKernels.weightedRows(p, n, v, vo, dims, out, oo);
+    } else {
+      scalarWeightedRows(p, n, v, vo, dims, 0, out, oo);
+    }
+  }
+
+  /** {@link #weightedRows} for dimensions [from, dims). */
+  static void scalarWeightedRows(float[] p, int n, float[] v, int vo, int dims, int from,
+      float[] out, int oo) {
+    for (int d = from; d < dims; d++) {
+      float sum = 0f;
+      for (int j = 0; j < n; j++) {
+        sum += p[j] * v[vo + j * dims + d];
+      }
+      out[oo + d] = sum;
+    }
+  }
+
   /** y[yo + i] += alpha · x[xo + i] for i &lt; n. */
   static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
     for (int i = 0; i < n; i++) {

@@ -28,6 +28,70 @@ final class VectorKernels {
     return s;
   }
 
+  /**
+   * Scores of 4·L keys at a time, one accumulator vector per L keys kept in registers through
+   * all head dimensions: each step is a broadcast of q[d] and four loads and FMAs.
+   */
+  static void scores(float[] q, int qo, float[] kt, int ko, int stride, int dims, int n,
+      float scale, float[] s) {
+    int j = 0;
+    for (; j + 4 * L <= n; j += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int d = 0, k = ko + j; d < dims; d++, k += stride) {
+        FloatVector qd = FloatVector.broadcast(F, q[qo + d]);
+        a0 = FloatVector.fromArray(F, kt, k).fma(qd, a0);
+        a1 = FloatVector.fromArray(F, kt, k + L).fma(qd, a1);
+        a2 = FloatVector.fromArray(F, kt, k + 2 * L).fma(qd, a2);
+        a3 = FloatVector.fromArray(F, kt, k + 3 * L).fma(qd, a3);
+      }
+      a0.mul(scale).intoArray(s, j);
+      a1.mul(scale).intoArray(s, j + L);
+      a2.mul(scale).intoArray(s, j + 2 * L);
+      a3.mul(scale).intoArray(s, j + 3 * L);
+    }
+    for (; j + L <= n; j += L) {
+      FloatVector a = FloatVector.zero(F);
+      for (int d = 0, k = ko + j; d < dims; d++, k += stride) {
+        a = FloatVector.fromArray(F, kt, k).fma(FloatVector.broadcast(F, q[qo + d]), a);
+      }
+      a.mul(scale).intoArray(s, j);
+    }
+    Kernels.scalarScores(q, qo, kt, ko, stride, dims, j, n, scale, s);
+  }
+
+  /** Output dimensions 4·L at a time, accumulators in registers through all n value rows. */
+  static void weightedRows(float[] p, int n, float[] v, int vo, int dims, float[] out, int oo) {
+    int d = 0;
+    for (; d + 4 * L <= dims; d += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int j = 0, k = vo + d; j < n; j++, k += dims) {
+        FloatVector pj = FloatVector.broadcast(F, p[j]);
+        a0 = FloatVector.fromArray(F, v, k).fma(pj, a0);
+        a1 = FloatVector.fromArray(F, v, k + L).fma(pj, a1);
+        a2 = FloatVector.fromArray(F, v, k + 2 * L).fma(pj, a2);
+        a3 = FloatVector.fromArray(F, v, k + 3 * L).fma(pj, a3);
+      }
+      a0.intoArray(out, oo + d);
+      a1.intoArray(out, oo + d + L);
+      a2.intoArray(out, oo + d + 2 * L);
+      a3.intoArray(out, oo + d + 3 * L);
+    }
+    for (; d + L <= dims; d += L) {
+      FloatVector a = FloatVector.zero(F);
+      for (int j = 0, k = vo + d; j < n; j++, k += dims) {
+        a = FloatVector.fromArray(F, v, k).fma(FloatVector.broadcast(F, p[j]), a);
+      }
+      a.intoArray(out, oo + d);
+    }
+    Kernels.scalarWeightedRows(p, n, v, vo, dims, d, out, oo);
+  }
+
   static void softmax(float[] s, int n) {
     int bound = F.loopBound(n);
     FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);

@@ -58,6 +58,31 @@ class KernelsTest {
   }
 
   @Test
+  void vectorAttentionKernelsMatchScalarLoops() {
+    assumeTrue(Kernels.VECTOR, "jdk.incubator.vector not available");
+    int stride = 300;
+    for (int dims : new int[] {8, 16, 64, 80, 128}) {
+      for (int n : new int[] {1, 15, 16, 17, 64, 65, 200}) {
+        float[] q = random(dims, 1, dims);
+        float[] kt = random(dims * stride, 1, n);
+        float[] scalar = new float[n];
+        float[] vector = new float[n];
+        Kernels.scalarScores(q, 0, kt, 7, stride, dims, 0, n, 0.125f, scalar);
+        VectorKernels.scores(q, 0, kt, 7, stride, dims, n, 0.125f, vector);
+        assertArrayClose(scalar, vector, 1e-5f);
+        float[] p = random(n, 1, n + dims);
+        float[] v = random(n * dims + 5, 1, n - dims);
+        float[] outScalar = new float[dims + 3];
+        float[] outVector = new float[dims + 3];
+        Kernels.scalarWeightedRows(p, n, v, 5, dims, 0, outScalar, 3);
+        VectorKernels.weightedRows(p, n, v, 5, dims, outVector, 3);
+        assertArrayClose(outScalar, outVector, 1e-5f);
+        assertEquals(0f, outVector[0]);
+      }
+    }
+  }
+
+  @Test
   void scalarKernelsComputeTheirFormulas() {
     float[] s = {1f, 2f, 3f};
     Kernels.scalarSoftmax(s, 3);
