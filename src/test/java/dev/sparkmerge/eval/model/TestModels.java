@@ -51,20 +51,25 @@ final class TestModels {
     /** Writes config.json and model.safetensors (every tensor in {@code dtype}) to dir. */
     Path write(Path dir, DType dtype) throws IOException {
       Files.createDirectories(dir);
-      List<TensorSpec> specs = new ArrayList<>();
-      shapes.forEach((n, s) -> specs.add(new TensorSpec(n, dtype, s)));
-      SafetensorsLayout layout = SafetensorsLayout.of(specs, Map.of("format", "pt"));
-      try (SafetensorsWriter out = SafetensorsWriter.create(CheckpointFs.withDefaults(),
-          new org.apache.hadoop.fs.Path(dir.resolve("model.safetensors").toUri()), layout,
-          false)) {
-        for (TensorInfo t : layout.tensors()) { // the layout's order, not ours
-          float[] v = weights.get(t.name());
-          out.writeFloats(v, 0, v.length);
-        }
-        out.commit();
-      }
+      writeTensors(dir.resolve("model.safetensors"), weights, shapes, dtype);
       Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
       return dir;
+    }
+  }
+
+  /** Writes named tensors of the given shapes to a safetensors file, all in {@code dtype}. */
+  static void writeTensors(Path file, Map<String, float[]> weights, Map<String, long[]> shapes,
+      DType dtype) throws IOException {
+    List<TensorSpec> specs = new ArrayList<>();
+    shapes.forEach((n, s) -> specs.add(new TensorSpec(n, dtype, s)));
+    SafetensorsLayout layout = SafetensorsLayout.of(specs, Map.of("format", "pt"));
+    try (SafetensorsWriter out = SafetensorsWriter.create(CheckpointFs.withDefaults(),
+        new org.apache.hadoop.fs.Path(file.toUri()), layout, false)) {
+      for (TensorInfo t : layout.tensors()) { // the layout's order, not ours
+        float[] v = weights.get(t.name());
+        out.writeFloats(v, 0, v.length);
+      }
+      out.commit();
     }
   }
 
@@ -152,6 +157,13 @@ final class TestModels {
     }
     g.layerNorm(prefix + "ln_f", h);
     return g.model;
+  }
+
+  /** Random values as the models' (see {@link #put}), for adapters built by tests. */
+  static float[] values(int n, double scale, long seed) {
+    TestModels g = new TestModels(JSON.createObjectNode(), seed);
+    g.put("x", new long[] {n}, n, scale, 0);
+    return g.model.weights.get("x");
   }
 
   /** rows × cols values of about {@code scale} magnitude, exact in BF16 and F16. */
