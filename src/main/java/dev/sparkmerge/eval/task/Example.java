@@ -188,7 +188,7 @@ public final class Example implements Serializable {
   EvalException missingTokenizer(String model) {
     String key = kind == Kind.TEXT ? "text" : "prompt";
     String who = model == null ? "no tokenizer was loaded for the model"
-        : "the model " + model + " has no tokenizer.json";
+        : "the model " + model + " has no " + TextTokenizer.FILE_NAME;
     return new EvalException(where() + ", key \"" + key + "\": a " + kind.label()
         + " example holds text, but " + who + ". Text tasks need the model's tokenizer;"
         + " pre-tokenized tasks (\"ids\", \"prompt_ids\" + \"completion_ids\") work without"
