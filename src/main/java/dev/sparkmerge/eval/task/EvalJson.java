@@ -10,7 +10,6 @@ import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.eval.EvalException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,8 +113,7 @@ public final class EvalJson {
         throw r.fail(at + ".tasks", "must be an object with one entry per task");
       }
       Map<String, TaskScore> scores = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = tasks.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> t = it.next();
+      for (Map.Entry<String, JsonNode> t : tasks.properties()) {
         scores.put(t.getKey(), r.task(t.getValue(), at + ".tasks." + t.getKey()));
       }
       out.add(new ModelScores(name, scores));

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Scoring against small deterministic models. Expected values are computed here, in float64,
- * from the model's logits: log p = x[t] − log Σ exp(x) (no max subtraction, a different path from
- * the scorer's), with the context each rule prescribes.
+ * from the model's logits: log p = x[t] − log Σ exp(x) (no max subtraction, a different path
+ * from the scorer's), with the context each rule prescribes.
  */
 class ExampleScorerTest {
   private static final String FILE = "file:/tasks/t.jsonl";
