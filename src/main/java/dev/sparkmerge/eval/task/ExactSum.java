@@ -53,10 +53,13 @@ final class ExactSum implements Serializable {
   }
 
   void addAll(ExactSum other) {
-    for (int i = 0; i < other.size; i++) {
-      add(other.partials[i]);
+    // A copy, since other may be this.
+    double[] terms = Arrays.copyOf(other.partials, other.size);
+    double otherNonFinite = other.nonFinite;
+    for (double t : terms) {
+      add(t);
     }
-    nonFinite += other.nonFinite;
+    nonFinite += otherNonFinite;
   }
 
   /** The exact sum rounded to the nearest double (ties to even). */

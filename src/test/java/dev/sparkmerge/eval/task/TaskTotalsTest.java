@@ -114,6 +114,10 @@ class TaskTotalsTest {
     assertFalse(choice.score().exactMatch().isPresent());
 
     assertThrows(IllegalArgumentException.class, () -> choice.add(t));
+    TaskTotals twice = example(1e16, 1, true).add(example(0.5, 1, false));
+    twice.add(twice);
+    assertEquals(2e16 + 1.0, twice.natsTotal());
+    assertEquals(4, twice.tokens());
     assertThrows(IllegalStateException.class, () -> TaskTotals.of(Example.Kind.TEXT).score());
   }
 

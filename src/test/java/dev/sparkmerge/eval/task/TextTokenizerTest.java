@@ -122,6 +122,21 @@ class TextTokenizerTest {
   }
 
   @Test
+  void truncationAndPaddingInTheFileAreIgnored() throws IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode root = (ObjectNode) mapper.readTree(TINY_BASE.resolve("tokenizer.json").toFile());
+    root.putObject("truncation").put("direction", "Right").put("max_length", 4)
+        .put("strategy", "LongestFirst").put("stride", 0);
+    ObjectNode padding = root.putObject("padding");
+    padding.putObject("strategy").put("Fixed", 16);
+    padding.put("direction", "Right").put("pad_id", 0).put("pad_type_id", 0)
+        .put("pad_token", "\u0100").putNull("pad_to_multiple_of");
+    try (TextTokenizer t = TextTokenizer.fromJson(mapper.writeValueAsBytes(root), "t")) {
+      assertArrayEquals(bytes("abcdefgh"), t.encode("abcdefgh"));
+    }
+  }
+
+  @Test
   void bosFromThePostProcessorBecomesThePrefix() throws IOException {
     try (TextTokenizer t = bos()) {
       assertTrue(t.addsBos());
