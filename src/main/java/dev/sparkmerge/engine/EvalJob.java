@@ -90,7 +90,7 @@ public final class EvalJob {
         Map<String, Double> command = settings.command == null ? null
             : runCommand(jsc, s, settings);
         o = new Outcome(s, scores, command, null);
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // SparkException is checked, though collect() does not say so
         o = new Outcome(s, null, null, RemoteErrors.message(e));
       }
       if (log != null) {

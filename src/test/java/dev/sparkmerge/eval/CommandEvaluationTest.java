@@ -35,7 +35,8 @@ class CommandEvaluationTest {
     EvalException e = assertThrows(EvalException.class,
         () -> run("echo 'CUDA out of memory' >&2; exit 3", 30));
     assertTrue(e.getMessage().contains("exited with status 3"), e.getMessage());
-    assertTrue(e.getMessage().contains("CUDA out of memory"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("Standard error ended with:\nCUDA out of memory"),
+        e.getMessage());
   }
 
   @Test
