@@ -135,10 +135,14 @@ final class DecoderSequence implements CausalLm.Sequence {
     if (lw.gate != null) {
       linear(h, n, hd, lw.gate, inter, lw.gateBias, gate);
       linear(h, n, hd, lw.up, inter, lw.upBias, up);
-      Kernels.siluTimes(gate, up, 0, n * inter);
+      for (int r = 0; r < n; r++) { // row by row: a row's bits never depend on the block
+        Kernels.siluTimes(gate, up, r * inter, inter);
+      }
     } else {
       linear(h, n, hd, lw.up, inter, lw.upBias, gate);
-      Kernels.geluTanh(gate, 0, n * inter);
+      for (int r = 0; r < n; r++) {
+        Kernels.geluTanh(gate, r * inter, inter);
+      }
     }
     linear(gate, n, inter, lw.down, hd, lw.downBias, h);
     Kernels.add(x, h, n * hd);

@@ -2,12 +2,16 @@ package dev.sparkmerge.eval.model;
 
 /**
  * The forward pass's element-wise and attention loops, float32 as transformers computes them on
- * CPU. The loops HotSpot does not vectorise by itself (float dot products, exp and tanh) have
+ * CPU. The loops HotSpot does not vectorise by itself (attention sums, exp and tanh) have
  * Vector API versions in {@link VectorKernels}, used when the JVM has {@code
  * jdk.incubator.vector} and the system property {@code sparkmerge.simd} is not {@code false}
  * (the switch the merge kernels use); results agree with the scalar loops to float32 rounding.
  * {@code VectorKernels} is only loaded behind {@link #VECTOR}: without the module it could not be
  * linked.
+ *
+ * <p>The attention sums (scores and weighted values) are fused multiply-adds in a fixed order,
+ * in the vector lanes and the scalar loops alike, so a query's output has the same bits however
+ * rows are tiled or tails fall: appending a sequence in pieces gives what one append gives.
  */
 final class Kernels {
   static final boolean VECTOR =
@@ -15,19 +19,6 @@ final class Kernels {
           && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
   private Kernels() {}
-
-  /** Σ a[ao + i] · b[bo + i] for i &lt; n, summed in float32. */
-  static float dot(float[] a, int ao, float[] b, int bo, int n) {
-    return VECTOR ? VectorKernels.dot(a, ao, b, bo, n) : scalarDot(a, ao, b, bo, n);
-  }
-
-  static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
-    float s = 0f;
-    for (int i = 0; i < n; i++) {
-      s += a[ao + i] * b[bo + i];
-    }
-    return s;
-  }
 
   /**
    * One query's scaled scores against n keys stored transposed: s[j] = (Σ_d q[qo + d] ·
@@ -48,7 +39,7 @@ final class Kernels {
     for (int j = from; j < n; j++) {
       float dot = 0f;
       for (int d = 0; d < dims; d++) {
-        dot += q[qo + d] * kt[ko + d * stride + j];
+        dot = Math.fma(q[qo + d], kt[ko + d * stride + j], dot);
       }
       s[j] = dot * scale;
     }
@@ -72,7 +63,7 @@ final class Kernels {
     for (int d = from; d < dims; d++) {
       float sum = 0f;
       for (int j = 0; j < n; j++) {
-        sum += p[j] * v[vo + j * dims + d];
+        sum = Math.fma(p[j], v[vo + j * dims + d], sum);
       }
       out[oo + d] = sum;
     }
@@ -86,28 +77,30 @@ final class Kernels {
   }
 
   /**
-   * Softmax of s[0..n) in place, as torch's: exp(s − max) / Σ exp(s − max), the sum in float32.
+   * Softmax of s[from..from+n) in place, as torch's: exp(s − max) / Σ exp(s − max), the sum in
+   * float32.
    */
-  static void softmax(float[] s, int n) {
+  static void softmax(float[] s, int from, int n) {
     if (VECTOR) {
-      VectorKernels.softmax(s, n);
+      VectorKernels.softmax(s, from, n);
     } else {
-      scalarSoftmax(s, n);
+      scalarSoftmax(s, from, n);
     }
   }
 
-  static void scalarSoftmax(float[] s, int n) {
+  static void scalarSoftmax(float[] s, int from, int n) {
+    int end = from + n;
     float max = Float.NEGATIVE_INFINITY;
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < end; i++) {
       max = Math.max(max, s[i]);
     }
     float sum = 0f;
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < end; i++) {
       float e = (float) Math.exp(s[i] - max);
       s[i] = e;
       sum += e;
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < end; i++) {
       s[i] /= sum;
     }
   }

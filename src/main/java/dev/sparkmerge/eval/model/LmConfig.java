@@ -39,7 +39,11 @@ final class LmConfig {
   final boolean outBias;
   final boolean mlpBias;
   final boolean tieEmbeddings;
-  /** Per layer: how many keys (the query's own included) a query sees; 0 = all earlier ones. */
+  /**
+   * Per layer: how many keys (the query's own included) a query sees; 0 = all earlier ones.
+   * transformers' current masks keep keys k with q − window &lt; k ≤ q (some older versions kept
+   * one more).
+   */
   final int[] slidingWindow;
   /** Per layer: the factor applied to q·k before the softmax. */
   final float[] scoreScale;

@@ -5,28 +5,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API versions of {@link Kernels}' loops that HotSpot leaves scalar: the float dot product
- * (a reduction) and the exp / tanh of softmax, SiLU and GELU (the JDK's vector math library).
- * Tails run the scalar code. Load only when {@link Kernels#VECTOR}.
+ * Vector API versions of {@link Kernels}' loops that HotSpot leaves scalar: the attention sums
+ * (kept in register accumulators) and the exp / tanh of softmax, SiLU and GELU (the JDK's
+ * vector math library). Tails run the scalar code. Load only when {@link Kernels#VECTOR}.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final int L = F.length();
 
   private VectorKernels() {}
-
-  static float dot(float[] a, int ao, float[] b, int bo, int n) {
-    FloatVector acc = FloatVector.zero(F);
-    int i = 0;
-    for (int bound = F.loopBound(n); i < bound; i += L) {
-      acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-    }
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
-      s += a[ao + i] * b[bo + i];
-    }
-    return s;
-  }
 
   /**
    * Scores of 4·L keys at a time, one accumulator vector per L keys kept in registers through
@@ -62,9 +49,135 @@ final class VectorKernels {
     Kernels.scalarScores(q, qo, kt, ko, stride, dims, j, n, scale, s);
   }
 
+  /**
+   * {@link Attention#TILE} query rows (q rows qStride apart) scored against the same n keys:
+   * each key load feeds four rows' accumulators (4 rows × 4·L keys in registers).
+   */
+  static void scoreTile(float[] q, int qo, int qStride, float[] kt, int ko, int stride,
+      int dims, int n, float scale, float[][] s) {
+    int q1 = qo + qStride;
+    int q2 = q1 + qStride;
+    int q3 = q2 + qStride;
+    int j = 0;
+    for (; j + 2 * L <= n; j += 2 * L) {
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector a1 = a0;
+      FloatVector b0 = a0;
+      FloatVector b1 = a0;
+      FloatVector c0 = a0;
+      FloatVector c1 = a0;
+      FloatVector d0 = a0;
+      FloatVector d1 = a0;
+      for (int d = 0, k = ko + j; d < dims; d++, k += stride) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, k);
+        FloatVector k1 = FloatVector.fromArray(F, kt, k + L);
+        FloatVector x = FloatVector.broadcast(F, q[qo + d]);
+        a0 = k0.fma(x, a0);
+        a1 = k1.fma(x, a1);
+        x = FloatVector.broadcast(F, q[q1 + d]);
+        b0 = k0.fma(x, b0);
+        b1 = k1.fma(x, b1);
+        x = FloatVector.broadcast(F, q[q2 + d]);
+        c0 = k0.fma(x, c0);
+        c1 = k1.fma(x, c1);
+        x = FloatVector.broadcast(F, q[q3 + d]);
+        d0 = k0.fma(x, d0);
+        d1 = k1.fma(x, d1);
+      }
+      a0.mul(scale).intoArray(s[0], j);
+      a1.mul(scale).intoArray(s[0], j + L);
+      b0.mul(scale).intoArray(s[1], j);
+      b1.mul(scale).intoArray(s[1], j + L);
+      c0.mul(scale).intoArray(s[2], j);
+      c1.mul(scale).intoArray(s[2], j + L);
+      d0.mul(scale).intoArray(s[3], j);
+      d1.mul(scale).intoArray(s[3], j + L);
+    }
+    for (; j + L <= n; j += L) {
+      FloatVector a = FloatVector.zero(F);
+      FloatVector b = a;
+      FloatVector c = a;
+      FloatVector e = a;
+      for (int d = 0, k = ko + j; d < dims; d++, k += stride) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, k);
+        a = k0.fma(FloatVector.broadcast(F, q[qo + d]), a);
+        b = k0.fma(FloatVector.broadcast(F, q[q1 + d]), b);
+        c = k0.fma(FloatVector.broadcast(F, q[q2 + d]), c);
+        e = k0.fma(FloatVector.broadcast(F, q[q3 + d]), e);
+      }
+      a.mul(scale).intoArray(s[0], j);
+      b.mul(scale).intoArray(s[1], j);
+      c.mul(scale).intoArray(s[2], j);
+      e.mul(scale).intoArray(s[3], j);
+    }
+    for (int i = 0; i < Attention.TILE; i++) {
+      Kernels.scalarScores(q, qo + i * qStride, kt, ko, stride, dims, j, n, scale, s[i]);
+    }
+  }
+
+  /**
+   * {@link Attention#TILE} rows' weighted sums over the same n value rows (out rows outStride
+   * apart): each value load feeds four rows' accumulators (4 rows × 2·L dimensions).
+   */
+  static void weightTile(float[][] p, int n, float[] v, int vo, int dims, float[] out, int oo,
+      int outStride) {
+    float[] p0 = p[0];
+    float[] p1 = p[1];
+    float[] p2 = p[2];
+    float[] p3 = p[3];
+    int d = 0;
+    for (; d + 2 * L <= dims; d += 2 * L) {
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector a1 = a0;
+      FloatVector b0 = a0;
+      FloatVector b1 = a0;
+      FloatVector c0 = a0;
+      FloatVector c1 = a0;
+      FloatVector d0 = a0;
+      FloatVector d1 = a0;
+      for (int j = 0, k = vo + d; j < n; j++, k += dims) {
+        FloatVector v0 = FloatVector.fromArray(F, v, k);
+        FloatVector v1 = FloatVector.fromArray(F, v, k + L);
+        FloatVector x = FloatVector.broadcast(F, p0[j]);
+        a0 = v0.fma(x, a0);
+        a1 = v1.fma(x, a1);
+        x = FloatVector.broadcast(F, p1[j]);
+        b0 = v0.fma(x, b0);
+        b1 = v1.fma(x, b1);
+        x = FloatVector.broadcast(F, p2[j]);
+        c0 = v0.fma(x, c0);
+        c1 = v1.fma(x, c1);
+        x = FloatVector.broadcast(F, p3[j]);
+        d0 = v0.fma(x, d0);
+        d1 = v1.fma(x, d1);
+      }
+      int o = oo + d;
+      a0.intoArray(out, o);
+      a1.intoArray(out, o + L);
+      o += outStride;
+      b0.intoArray(out, o);
+      b1.intoArray(out, o + L);
+      o += outStride;
+      c0.intoArray(out, o);
+      c1.intoArray(out, o + L);
+      o += outStride;
+      d0.intoArray(out, o);
+      d1.intoArray(out, o + L);
+    }
+    for (int i = 0; i < Attention.TILE; i++) {
+      weightedRows(p[i], n, v, vo, dims, d, out, oo + i * outStride);
+    }
+  }
+
   /** Output dimensions 4·L at a time, accumulators in registers through all n value rows. */
   static void weightedRows(float[] p, int n, float[] v, int vo, int dims, float[] out, int oo) {
-    int d = 0;
+    weightedRows(p, n, v, vo, dims, 0, out, oo);
+  }
+
+  /** {@link #weightedRows} for dimensions [from, dims). */
+  static void weightedRows(float[] p, int n, float[] v, int vo, int dims, int from, float[] out,
+      int oo) {
+    int d = from;
     for (; d + 4 * L <= dims; d += 4 * L) {
       FloatVector a0 = FloatVector.zero(F);
       FloatVector a1 = a0;
@@ -92,33 +205,34 @@ final class VectorKernels {
     Kernels.scalarWeightedRows(p, n, v, vo, dims, d, out, oo);
   }
 
-  static void softmax(float[] s, int n) {
-    int bound = F.loopBound(n);
+  static void softmax(float[] s, int from, int n) {
+    int end = from + n;
+    int bound = from + F.loopBound(n);
     FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-    int i = 0;
+    int i = from;
     for (; i < bound; i += L) {
       mv = mv.max(FloatVector.fromArray(F, s, i));
     }
     float max = mv.reduceLanes(VectorOperators.MAX);
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       max = Math.max(max, s[i]);
     }
     FloatVector sv = FloatVector.zero(F);
-    for (i = 0; i < bound; i += L) {
+    for (i = from; i < bound; i += L) {
       FloatVector e = FloatVector.fromArray(F, s, i).sub(max).lanewise(VectorOperators.EXP);
       e.intoArray(s, i);
       sv = sv.add(e);
     }
     float sum = sv.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       float e = (float) Math.exp(s[i] - max);
       s[i] = e;
       sum += e;
     }
-    for (i = 0; i < bound; i += L) {
+    for (i = from; i < bound; i += L) {
       FloatVector.fromArray(F, s, i).div(sum).intoArray(s, i);
     }
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       s[i] /= sum;
     }
   }

@@ -31,15 +31,10 @@ class KernelsTest {
   void vectorKernelsMatchScalarLoops() {
     assumeTrue(Kernels.VECTOR, "jdk.incubator.vector not available");
     for (int n : new int[] {1, 7, 16, 33, 64, 100, 1000}) {
-      float[] a = random(n, 3, n);
-      float[] b = random(n, 3, n + 1);
-      float s = Kernels.scalarDot(a, 0, b, 0, n);
-      assertEquals(s, VectorKernels.dot(a, 0, b, 0, n), 1e-5f * Math.max(1, n));
-
       float[] scalar = random(n, 20, n + 2);
       float[] vector = scalar.clone();
-      Kernels.scalarSoftmax(scalar, n);
-      VectorKernels.softmax(vector, n);
+      Kernels.scalarSoftmax(scalar, 1, n - 1);
+      VectorKernels.softmax(vector, 1, n - 1);
       assertArrayClose(scalar, vector, 1e-6f);
 
       float[] up = random(n, 3, n + 3);
@@ -78,6 +73,25 @@ class KernelsTest {
         VectorKernels.weightedRows(p, n, v, 5, dims, outVector, 3);
         assertArrayClose(outScalar, outVector, 1e-5f);
         assertEquals(0f, outVector[0]);
+        // Tiles of four rows: rows 11 floats apart in q, dims + 2 apart in the output.
+        float[] q4 = random(3 * 11 + dims, 1, dims + n);
+        float[][] tile = new float[4][n];
+        VectorKernels.scoreTile(q4, 0, 11, kt, 7, stride, dims, n, 0.125f, tile);
+        float[][] p4 = new float[4][];
+        float[] outTile = new float[4 * (dims + 2)];
+        for (int i = 0; i < 4; i++) {
+          float[] row = new float[n];
+          Kernels.scalarScores(q4, i * 11, kt, 7, stride, dims, 0, n, 0.125f, row);
+          assertArrayClose(row, tile[i], 1e-5f);
+          p4[i] = random(n, 1, i * 100 + n);
+        }
+        VectorKernels.weightTile(p4, n, v, 5, dims, outTile, 0, dims + 2);
+        for (int i = 0; i < 4; i++) {
+          float[] row = new float[dims];
+          Kernels.scalarWeightedRows(p4[i], n, v, 5, dims, 0, row, 0);
+          assertArrayClose(row, java.util.Arrays.copyOfRange(outTile, i * (dims + 2),
+              i * (dims + 2) + dims), 1e-5f);
+        }
       }
     }
   }
@@ -85,7 +99,7 @@ class KernelsTest {
   @Test
   void scalarKernelsComputeTheirFormulas() {
     float[] s = {1f, 2f, 3f};
-    Kernels.scalarSoftmax(s, 3);
+    Kernels.scalarSoftmax(s, 0, 3);
     double z = Math.exp(-2) + Math.exp(-1) + 1;
     assertEquals(1 / z, s[2], 1e-7);
     float[] g = {2f};

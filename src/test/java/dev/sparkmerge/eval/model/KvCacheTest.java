@@ -14,8 +14,11 @@ import org.junit.jupiter.api.Test;
  * pieces gives the same logits; only rows from logitsFrom on are reported; misuse is refused.
  */
 class KvCacheTest {
-  /** Cached and batched runs differ only in float32 summation order, if at all. */
-  private static final double TOLERANCE = 1e-6;
+  /**
+   * Cached and batched runs differ only in float32 rounding, if at all (MatMul may block rows
+   * differently for different row counts); a cache or mask bug moves logits by far more.
+   */
+  private static final double TOLERANCE = 1e-5;
 
   private static float[][] inPieces(CausalLm lm, int[] tokens, int[] pieces) {
     float[][] out = new float[tokens.length][];

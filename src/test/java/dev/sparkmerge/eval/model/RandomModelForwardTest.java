@@ -100,6 +100,16 @@ class RandomModelForwardTest {
   }
 
   @Test
+  void qwen2SlidingWindowOnlyFromMaxWindowLayers() throws Exception {
+    TestModels.Model m = TestModels.llama("qwen2", 9, c -> {
+      c.put("use_sliding_window", true);
+      c.put("sliding_window", 6);
+      c.put("max_window_layers", 1); // layer 0 full attention, layer 1 windowed
+    });
+    check("qwen2 window from layer 1", m, DType.F32, 32, c -> c.put("use_sliding_window", false));
+  }
+
+  @Test
   void mistralWithSlidingWindowShorterThanTheSequence() throws Exception {
     TestModels.Model m = TestModels.llama("mistral", 5, c -> c.put("sliding_window", 5));
     check("mistral window 5", m, DType.F32, 40, c -> c.remove("sliding_window"));

@@ -54,11 +54,16 @@ final class ReferenceForward {
     double eps = cfg.get("rms_norm_eps").asDouble();
     boolean qwen2 = type.equals("qwen2");
     boolean mistral = type.equals("mistral");
-    boolean attnBias = qwen2 || (cfg.has("attention_bias") && cfg.get("attention_bias").asBoolean());
+    boolean attnBias = qwen2
+        || (cfg.has("attention_bias") && cfg.get("attention_bias").asBoolean());
     boolean oBias = !qwen2 && attnBias;
     boolean mlpBias = cfg.has("mlp_bias") && cfg.get("mlp_bias").asBoolean();
-    int window = mistral && cfg.has("sliding_window") && cfg.get("sliding_window").isNumber()
+    int window = cfg.has("sliding_window") && cfg.get("sliding_window").isNumber()
         ? cfg.get("sliding_window").asInt() : 0;
+    // Mistral: every layer. Qwen2: only with use_sliding_window, from layer max_window_layers.
+    boolean qwenWindows = qwen2 && cfg.has("use_sliding_window")
+        && cfg.get("use_sliding_window").asBoolean();
+    int windowFrom = mistral ? 0 : qwenWindows ? i("max_window_layers", 28) : Integer.MAX_VALUE;
     boolean tied = cfg.has("tie_word_embeddings") && cfg.get("tie_word_embeddings").asBoolean();
     String p = w.containsKey("model.embed_tokens.weight") ? "model." : "";
     double[] invFreq = invFreq(hd);
@@ -84,7 +89,8 @@ final class ReferenceForward {
         rope(q[s], heads, hd, s, invFreq);
         rope(k[s], kvHeads, hd, s, invFreq);
       }
-      double[][] att = attention(q, k, v, heads, kvHeads, hd, 1.0 / Math.sqrt(hd), window);
+      double[][] att = attention(q, k, v, heads, kvHeads, hd, 1.0 / Math.sqrt(hd),
+          l >= windowFrom ? window : 0);
       for (int s = 0; s < n; s++) {
         add(x[s], linear(att[s], lp + "self_attn.o_proj", oBias));
       }
