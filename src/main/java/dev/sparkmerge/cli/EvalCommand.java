@@ -73,7 +73,9 @@ final class EvalCommand implements Callable<Integer> {
     TaskSet taskSet = TaskSet.load(fs, tasks, maxExamples);
     List<EvalSubject> subjects = new ArrayList<>();
     for (String m : models) {
-      subjects.add(subject(fs, m));
+      EvalSubject subject = subject(fs, m);
+      EvalJob.check(fs, subject, taskSet); // every model's problems before any Spark work
+      subjects.add(subject);
     }
     Map<String, String> conf = new LinkedHashMap<>(sparkConf);
     if (master != null) {

@@ -86,6 +86,11 @@ final class RunCommand implements Callable<Integer> {
     // Task files are read and select.metric checked before anything is merged.
     Evaluation evaluation = candidates.get(0).spec().evaluation() == null ? null
         : Evaluation.prepare(fs, candidates.get(0).spec());
+    if (evaluation != null) {
+      List<JobSpec> specs = new ArrayList<>();
+      candidates.forEach(c -> specs.add(c.spec()));
+      evaluation.checkInputs(fs, specs);
+    }
     Map<String, String> conf = new LinkedHashMap<>(sparkConf);
     if (master != null) {
       conf.put("spark.master", master);

@@ -2,7 +2,9 @@ package dev.sparkmerge.engine;
 
 import dev.sparkmerge.checkpoint.CheckpointFs;
 import dev.sparkmerge.eval.CommandEvaluation;
+import dev.sparkmerge.eval.EvalException;
 import dev.sparkmerge.eval.model.CausalLm;
+import dev.sparkmerge.eval.model.CausalLms;
 import dev.sparkmerge.eval.task.Example;
 import dev.sparkmerge.eval.task.ExampleScorer;
 import dev.sparkmerge.eval.task.ModelScores;
@@ -75,6 +77,26 @@ public final class EvalJob {
   /** A run of consecutive examples of one task, scored by one Spark task. */
   private record Slice(int task, int from, int to) implements Serializable {}
 
+  /**
+   * What a Spark task returns: its results, or the input problem that stopped it. Input problems
+   * travel as values, not exceptions: they would fail the same way on every retry, and Spark
+   * would log a stack trace for each.
+   */
+  private record TaskResult<T extends Serializable>(T value, String error)
+      implements Serializable {}
+
+  /**
+   * Checks on the driver, from config.json and headers, that the subject can be evaluated on
+   * these tasks: a supported architecture, its tensors, a tokenizer where text is given.
+   *
+   * @throws dev.sparkmerge.eval.EvalException naming the model and what is wrong
+   */
+  public static void check(CheckpointFs fs, EvalSubject subject, TaskSet tasks) {
+    CausalLms.weightBytes(fs, subject.path());
+    tasks.requireTokenizer(fs.exists(new org.apache.hadoop.fs.Path(fs.resolve(subject.path()),
+        TextTokenizer.FILE_NAME)), subject.name());
+  }
+
   /** Scores every subject in turn; never throws for one model's failure. */
   public static List<Outcome> run(JavaSparkContext jsc, List<EvalSubject> subjects,
       Settings settings, PrintWriter log) {
@@ -86,6 +108,7 @@ public final class EvalJob {
       long start = System.nanoTime();
       Outcome o;
       try {
+        check(new CheckpointFs(jsc.hadoopConfiguration()), s, settings.tasks);
         ModelScores scores = score(jsc, s, conf, settingsB, log);
         Map<String, Double> command = settings.command == null ? null
             : runCommand(jsc, s, settings);
@@ -118,28 +141,37 @@ public final class EvalJob {
     LongAccumulator done = jsc.sc().longAccumulator("examples scored");
     jsc.setJobDescription("sparkmerge: evaluate " + subject.name() + " (" + examples
         + " examples)");
-    List<List<TaskTotals>> perSlice;
+    List<TaskResult<ArrayList<TaskTotals>>> perSlice;
     try (EvalProgress progress = log == null ? null
         : new EvalProgress(subject.name(), done, examples, log)) {
       perSlice = jsc.parallelize(slices, slices.size()).map(slice -> {
         CheckpointFs fs = new CheckpointFs(conf.value().value());
         Settings s = settingsB.value();
-        CausalLm lm = ExecutorModels.acquire(fs, subject);
         try {
-          TextTokenizer tokenizer = ExecutorModels.tokenizer(fs, subject,
-              s.tasks.needsTokenizer());
-          ExampleScorer scorer = new ExampleScorer(lm, tokenizer, s.scoring);
-          List<Example> list = s.tasks.tasks().get(slice.task()).examples();
-          List<TaskTotals> totals = new ArrayList<>();
-          for (int i = slice.from(); i < slice.to(); i++) {
-            totals.add(scorer.score(list.get(i)));
-            done.add(1);
+          CausalLm lm = ExecutorModels.acquire(fs, subject);
+          try {
+            TextTokenizer tokenizer = ExecutorModels.tokenizer(fs, subject,
+                s.tasks.needsTokenizer());
+            ExampleScorer scorer = new ExampleScorer(lm, tokenizer, s.scoring);
+            List<Example> list = s.tasks.tasks().get(slice.task()).examples();
+            ArrayList<TaskTotals> totals = new ArrayList<>();
+            for (int i = slice.from(); i < slice.to(); i++) {
+              totals.add(scorer.score(list.get(i)));
+              done.add(1);
+            }
+            return new TaskResult<>(totals, null);
+          } finally {
+            ExecutorModels.release(subject);
           }
-          return totals;
-        } finally {
-          ExecutorModels.release(subject);
+        } catch (EvalException e) {
+          return new TaskResult<ArrayList<TaskTotals>>(null, e.getMessage());
         }
       }).collect();
+    }
+    for (TaskResult<ArrayList<TaskTotals>> r : perSlice) {
+      if (r.error() != null) {
+        throw new EvalException(r.error());
+      }
     }
     // Add per-example totals in example order: the same sums whatever the slicing.
     List<TaskTotals> byTask = new ArrayList<>();
@@ -148,7 +180,7 @@ public final class EvalJob {
     }
     for (int k = 0; k < slices.size(); k++) {
       int t = slices.get(k).task();
-      for (TaskTotals e : perSlice.get(k)) {
+      for (TaskTotals e : perSlice.get(k).value()) {
         byTask.set(t, byTask.get(t) == null ? e : byTask.get(t).add(e));
       }
     }
@@ -185,8 +217,18 @@ public final class EvalJob {
     List<String> command = settings.command;
     long timeout = settings.timeoutSeconds;
     jsc.setJobDescription("sparkmerge: evaluation command for " + subject.name());
-    return jsc.parallelize(List.of(0), 1)
-        .map(x -> CommandEvaluation.run(command, placeholders, timeout)).collect().get(0);
+    TaskResult<java.util.TreeMap<String, Double>> r = jsc.parallelize(List.of(0), 1).map(x -> {
+      try {
+        return new TaskResult<>(new TreeMap<>(CommandEvaluation.run(command, placeholders,
+            timeout)), null);
+      } catch (EvalException e) {
+        return new TaskResult<TreeMap<String, Double>>(null, e.getMessage());
+      }
+    }).collect().get(0);
+    if (r.error() != null) {
+      throw new EvalException(r.error());
+    }
+    return r.value();
   }
 
   /** Local models reach the command as plain paths; other URIs as written. */

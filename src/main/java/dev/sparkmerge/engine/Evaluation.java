@@ -67,6 +67,16 @@ public final class Evaluation {
     return tasks;
   }
 
+  /**
+   * Checks from headers that the jobs' input models can be evaluated (the merged models share
+   * their architecture), so an unsupported model fails before anything is merged.
+   */
+  public void checkInputs(CheckpointFs fs, List<JobSpec> jobs) {
+    for (EvalSubject s : inputs(fs, jobs)) {
+      EvalJob.check(fs, s, tasks);
+    }
+  }
+
   /** The task a {@code <task>.<metric>} names must exist and report that metric. */
   static void checkMetric(String metric, TaskSet tasks) {
     int dot = metric.indexOf('.');

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparkmerge.checkpoint.DType;
 import dev.sparkmerge.testutil.TestSpark;
+import dev.sparkmerge.testutil.TinyModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -162,6 +164,21 @@ class EvalGridTest {
         byModel(out).get(winner).get("eval_key").asText());
     assertEquals(records.get(winner).get("mean_loss").asDouble(),
         byModel(out).get(winner).get("mean_loss").asDouble(), "same examples, same scores");
+  }
+
+  @Test
+  void aModelTheEvaluatorCannotRunIsRefusedBeforeAnythingIsMerged() throws Exception {
+    Path base = TinyModel.write(tmp.resolve("toy-base"), "base", DType.F32);
+    Path ft = TinyModel.write(tmp.resolve("toy-ft"), "ft", DType.F32);
+    Path cfg = tmp.resolve("toy.yml");
+    Files.writeString(cfg, "merge_method: linear\nbase_model: " + base + "\nmodels:\n"
+        + "  - model: " + ft + "\n    parameters: {weight: 1.0}\n"
+        + "evaluate: {tasks: [" + tasks + "]}\n");
+    Path out = tmp.resolve("toy-out");
+    MergeRunTest.Run run = MergeRunTest.cli("run", "-q", cfg.toString(), out.toString());
+    assertEquals(1, run.code());
+    assertTrue(run.err().contains("toy-base: config.json has no 'vocab_size'"), run.err());
+    assertFalse(Files.exists(out), "nothing written");
   }
 
   @Test
