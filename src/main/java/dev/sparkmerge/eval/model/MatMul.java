@@ -6,8 +6,8 @@ package dev.sparkmerge.eval.model;
  * y = x · wᵀ, rows × n. Sums run in float32 (as PyTorch's float32 matmul does); the order of
  * additions differs from PyTorch's, so results agree to float32 rounding, not bit for bit.
  *
- * <p>Every output is computed in the fixed order of {@link MatMulContract} (16 interleaved fma
- * chains and a halving tree), so results are deterministic and a row's values are the same
+ * <p>Every output is computed in the fixed order of {@link MatMulContract} (one fma chain in
+ * increasing k), so results are deterministic and a row's values are the same
  * whether it is computed alone (KV-cache decoding, rows = 1) or in a batch of 512 (scoring), on
  * 128-, 256- or 512-bit vectors or none.
  */
@@ -29,15 +29,10 @@ public final class MatMul {
     if (rows == 0 || n == 0) {
       return;
     }
-    switch (MatMulSimd.KERNEL) {
-      case WIDE:
-        GemmWide.multiplyTransposed(x, rows, k, w, n, y);
-        break;
-      case NARROW:
-        GemmNarrow.multiplyTransposed(x, rows, k, w, n, y);
-        break;
-      default:
-        MatMulContract.multiplyTransposed(x, rows, k, w, n, y);
+    if (MatMulSimd.KERNEL == MatMulSimd.Kernel.VECTOR) {
+      GemmKernel.multiplyTransposed(x, rows, k, w, n, y);
+    } else {
+      MatMulContract.multiplyTransposed(x, rows, k, w, n, y);
     }
   }
 

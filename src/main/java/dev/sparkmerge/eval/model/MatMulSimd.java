@@ -3,8 +3,8 @@ package dev.sparkmerge.eval.model;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Which {@link MatMul} kernel this JVM runs: the 512-bit one ({@link GemmWide}), the 128/256-bit
- * one ({@link GemmNarrow}), or the scalar {@link MatMulContract}. The Vector API needs
+ * Which {@link MatMul} kernel this JVM runs: the Vector API one ({@link GemmKernel}) at the CPU's
+ * preferred width, or the scalar {@link MatMulContract}. The Vector API needs
  * {@code --add-modules=jdk.incubator.vector} (our scripts, tests and Spark's launcher add it);
  * {@code -Dsparkmerge.simd=false} forces the scalar code. All give the same bits.
  *
@@ -12,7 +12,7 @@ import jdk.incubator.vector.FloatVector;
  * could not be linked.
  */
 final class MatMulSimd {
-  enum Kernel { WIDE, NARROW, SCALAR }
+  enum Kernel { VECTOR, SCALAR }
 
   static final Kernel KERNEL = detect();
 
@@ -23,6 +23,9 @@ final class MatMulSimd {
         || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
       return Kernel.SCALAR;
     }
+    if (!fusedMultiplyAdd()) {
+      return Kernel.SCALAR; // vector fma would run as the Vector API's Java fallback: far slower
+    }
     try {
       return kernelFor(preferredFloatLanes());
     } catch (LinkageError e) {
@@ -30,28 +33,35 @@ final class MatMulSimd {
     }
   }
 
+  /**
+   * Whether HotSpot compiles fma to an instruction (-XX:UseFMA; false on x86 without FMA3 or with
+   * -XX:UseAVX=0, where the test suite took 400 s instead of 2). Unknown VM: assume yes.
+   */
+  private static boolean fusedMultiplyAdd() {
+    try {
+      return !"false".equals(java.lang.management.ManagementFactory
+          .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+          .getVMOption("UseFMA").getValue());
+    } catch (RuntimeException | LinkageError e) {
+      return true;
+    }
+  }
+
   private static int preferredFloatLanes() {
     return FloatVector.SPECIES_PREFERRED.length();
   }
 
-  /** 16+ lanes: one vector holds the 16 chains; 4 or 8: several do; fewer: not worth it. */
+  /** 4 lanes (128 bits) or more; narrower vectors are not worth it. */
   static Kernel kernelFor(int lanes) {
-    if (lanes >= MatMulContract.CHAINS) {
-      return Kernel.WIDE;
-    }
-    return lanes >= 4 ? Kernel.NARROW : Kernel.SCALAR;
+    return lanes >= 4 ? Kernel.VECTOR : Kernel.SCALAR;
   }
 
   /** What the products run on, for logs and benchmark reports. */
   static String describe() {
-    switch (KERNEL) {
-      case WIDE:
-        return "Vector API, 512-bit (16 float lanes)";
-      case NARROW:
-        return "Vector API, " + preferredFloatLanes() * 32 + "-bit ("
-            + preferredFloatLanes() + " float lanes)";
-      default:
-        return "scalar";
+    if (KERNEL == Kernel.SCALAR) {
+      return "scalar";
     }
+    int lanes = preferredFloatLanes();
+    return "Vector API, " + lanes * 32 + "-bit (" + lanes + " float lanes)";
   }
 }
