@@ -61,8 +61,9 @@ public final class MatMulBench {
     }
     float[] y = new float[rows * n];
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    // Warm-up: enough calls for C2 to compile the kernel on every shape, ~0.3 s at least.
-    long warmEnd = threads.getCurrentThreadCpuTime() + 300_000_000L;
+    // Warm-up: C2 compiles the kernel during the first shape's calls (OSR first, which ran the
+    // first shape at half speed with a 0.3 s warm-up): 1 s of CPU and 3 calls at least.
+    long warmEnd = threads.getCurrentThreadCpuTime() + 1_000_000_000L;
     for (int i = 0; i < 3 || threads.getCurrentThreadCpuTime() < warmEnd; i++) {
       MatMul.multiplyTransposed(x, rows, k, w, n, y);
     }
