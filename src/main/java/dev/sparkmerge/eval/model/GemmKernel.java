@@ -1,0 +1,136 @@
+package dev.sparkmerge.eval.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link MatMul} with the Vector API, in the order of {@link MatMulContract}: lanes hold outputs
+ * (columns j of y), and each lane's chain runs over t in order, so no lanes are ever added
+ * together. w is n × k with k contiguous, so a panel of {@link #NR} vectors' worth of columns is
+ * first packed t-major (panel[t][jj] = w[j0 + jj][t], zero past n); then a register tile of
+ * {@link #MR} rows × NR vectors (12 accumulators: fits AVX2's 16 registers as well as AVX-512's
+ * and NEON's 32) broadcasts x[r][t] against the panel's two vectors at t. A panel (NR·L·k floats;
+ * 720 KB at L = 16, k = 5632) stays in L2 while every row tile passes over it, so w is read from
+ * memory once per call. Rows that do not fill a tile run one at a time. Loaded only when
+ * {@link MatMulSimd#KERNEL} says VECTOR.
+ */
+final class GemmKernel {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  /** Rows per register tile. */
+  static final int MR = 6;
+  /** Vectors of columns per panel. */
+  static final int NR = 2;
+  private static final int PANEL = NR * L;
+
+  private GemmKernel() {}
+
+  static void multiplyTransposed(float[] x, int rows, int k, float[] w, int n, float[] y) {
+    float[] panel = new float[PANEL * k];
+    int fullRows = rows - rows % MR;
+    for (int j0 = 0; j0 < n; j0 += PANEL) {
+      int cols = Math.min(PANEL, n - j0);
+      pack(w, k, j0, cols, panel);
+      VectorMask<Float> m0 = S.indexInRange(0, cols);
+      VectorMask<Float> m1 = S.indexInRange(L, cols);
+      for (int r = 0; r < fullRows; r += MR) {
+        tile(x, r, k, panel, y, n, j0, m0, m1);
+      }
+      for (int r = fullRows; r < rows; r++) {
+        row(x, r, k, panel, y, n, j0, m0, m1);
+      }
+    }
+  }
+
+  /** panel[t·PANEL + jj] = w[(j0 + jj)·k + t] for jj &lt; cols, 0 for cols ≤ jj &lt; PANEL. */
+  private static void pack(float[] w, int k, int j0, int cols, float[] panel) {
+    for (int jj = 0; jj < cols; jj++) {
+      int wo = (j0 + jj) * k;
+      for (int t = 0, p = jj; t < k; t++, p += PANEL) {
+        panel[p] = w[wo + t];
+      }
+    }
+    if (cols < PANEL) {
+      for (int t = 0; t < k; t++) {
+        java.util.Arrays.fill(panel, t * PANEL + cols, (t + 1) * PANEL, 0f);
+      }
+    }
+  }
+
+  /** Rows r .. r + MR − 1 against the panel: 12 chains of L outputs each. */
+  private static void tile(float[] x, int r, int k, float[] panel, float[] y, int n, int j0,
+      VectorMask<Float> m0, VectorMask<Float> m1) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00;
+    FloatVector a10 = a00;
+    FloatVector a11 = a00;
+    FloatVector a20 = a00;
+    FloatVector a21 = a00;
+    FloatVector a30 = a00;
+    FloatVector a31 = a00;
+    FloatVector a40 = a00;
+    FloatVector a41 = a00;
+    FloatVector a50 = a00;
+    FloatVector a51 = a00;
+    int x0 = r * k;
+    for (int t = 0, p = 0; t < k; t++, p += PANEL) {
+      FloatVector u0 = FloatVector.fromArray(S, panel, p);
+      FloatVector u1 = FloatVector.fromArray(S, panel, p + L);
+      FloatVector b = FloatVector.broadcast(S, x[x0 + t]);
+      a00 = b.fma(u0, a00);
+      a01 = b.fma(u1, a01);
+      b = FloatVector.broadcast(S, x[x0 + k + t]);
+      a10 = b.fma(u0, a10);
+      a11 = b.fma(u1, a11);
+      b = FloatVector.broadcast(S, x[x0 + 2 * k + t]);
+      a20 = b.fma(u0, a20);
+      a21 = b.fma(u1, a21);
+      b = FloatVector.broadcast(S, x[x0 + 3 * k + t]);
+      a30 = b.fma(u0, a30);
+      a31 = b.fma(u1, a31);
+      b = FloatVector.broadcast(S, x[x0 + 4 * k + t]);
+      a40 = b.fma(u0, a40);
+      a41 = b.fma(u1, a41);
+      b = FloatVector.broadcast(S, x[x0 + 5 * k + t]);
+      a50 = b.fma(u0, a50);
+      a51 = b.fma(u1, a51);
+    }
+    int yo = r * n + j0;
+    store(a00, a01, y, yo, m0, m1);
+    store(a10, a11, y, yo + n, m0, m1);
+    store(a20, a21, y, yo + 2 * n, m0, m1);
+    store(a30, a31, y, yo + 3 * n, m0, m1);
+    store(a40, a41, y, yo + 4 * n, m0, m1);
+    store(a50, a51, y, yo + 5 * n, m0, m1);
+  }
+
+  /**
+   * One row against the panel (rows that do not fill a tile; rows = 1 when decoding). Two chains
+   * of L outputs: latency-bound, but the row count is small wherever this runs.
+   */
+  private static void row(float[] x, int r, int k, float[] panel, float[] y, int n, int j0,
+      VectorMask<Float> m0, VectorMask<Float> m1) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0;
+    int x0 = r * k;
+    for (int t = 0, p = 0; t < k; t++, p += PANEL) {
+      FloatVector b = FloatVector.broadcast(S, x[x0 + t]);
+      a0 = b.fma(FloatVector.fromArray(S, panel, p), a0);
+      a1 = b.fma(FloatVector.fromArray(S, panel, p + L), a1);
+    }
+    store(a0, a1, y, r * n + j0, m0, m1);
+  }
+
+  /** Both vectors of one row's outputs; masked where the panel passes n. */
+  private static void store(FloatVector a0, FloatVector a1, float[] y, int yo,
+      VectorMask<Float> m0, VectorMask<Float> m1) {
+    if (m1.allTrue()) {
+      a0.intoArray(y, yo);
+      a1.intoArray(y, yo + L);
+    } else {
+      a0.intoArray(y, yo, m0);
+      a1.intoArray(y, yo + L, m1);
+    }
+  }
+}
