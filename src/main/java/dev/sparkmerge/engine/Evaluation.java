@@ -206,8 +206,11 @@ public final class Evaluation {
   /** What a model's scores depend on: the model, the task files and the settings. */
   private String evalKey(EvalSubject s, String configHash) {
     StringBuilder sb = new StringBuilder("sparkmerge-eval-v1\n");
-    sb.append(s.role().label()).append('\n').append(s.name()).append('\n').append(s.path())
-        .append('\n').append(s.adapter()).append('\n').append(configHash).append('\n');
+    sb.append(s.role().label()).append('\n').append(s.name()).append('\n');
+    // A merged model is what its config made, wherever the output directory now is; an input
+    // is the files it names.
+    sb.append(s.role() == EvalSubject.Role.INPUT ? s.path() + "+" + s.adapter() : configHash)
+        .append('\n');
     for (Task t : tasks.tasks()) {
       sb.append("task=").append(t.name()).append(':').append(t.sha256()).append('\n');
     }

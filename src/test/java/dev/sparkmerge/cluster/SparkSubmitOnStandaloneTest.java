@@ -246,6 +246,71 @@ class SparkSubmitOnStandaloneTest {
   }
 
   /**
+   * A grid with {@code evaluate:} and {@code select:} on the cluster: the tiny-llama adapters and
+   * task files on HDFS, candidates and inputs scored in executor tasks (the tokenizer's native
+   * library loaded from the cluster jar, nothing downloaded), the same scores and winner as the
+   * embedded run.
+   */
+  @Test
+  void evaluatedGridOnTheClusterScoresAsTheLocalRun() throws Exception {
+    String cfg = writeEvaluatedGrid();
+    String local = hdfsRoot + "/out/eval-local";
+    long t0 = System.nanoTime();
+    runLocally("eval-local", cfg, local);
+    log("evaluated grid, local mode: %.1f s", secondsSince(t0));
+    String remote = hdfsRoot + "/out/eval-client";
+    t0 = System.nanoTime();
+    Process submit = submit("eval-client", cfg, remote, "client");
+    assertEquals(0, waitFor(submit, 300), () -> "eval submit failed" + spark.logTails(60));
+    log("evaluated grid, client mode: %.1f s", secondsSince(t0));
+    JsonNode want = new ObjectMapper().readTree(readAll(new org.apache.hadoop.fs.Path(local,
+        "eval.json")));
+    JsonNode got = new ObjectMapper().readTree(readAll(new org.apache.hadoop.fs.Path(remote,
+        "eval.json")));
+    assertEquals(4, got.get("models").size(), "two candidates, the base and one input");
+    assertEquals(want, got, "scores, ranks and eval keys as in the embedded run");
+    assertArrayEquals(readAll(new org.apache.hadoop.fs.Path(local, "best.json")),
+        readAll(new org.apache.hadoop.fs.Path(remote, "best.json")));
+  }
+
+  /** tiny-llama base, one adapter and three small task files on HDFS; a 2-candidate grid. */
+  private static String writeEvaluatedGrid() throws IOException {
+    Path models = Path.of(System.getProperty("sparkmerge.models"));
+    for (String m : new String[] {"tiny-llama-base", "tiny-llama-lora-add"}) {
+      dfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(models.resolve(m).toUri()),
+          new org.apache.hadoop.fs.Path(hdfsRoot + "/tiny/" + m));
+    }
+    for (String t : new String[] {"add", "choice", "text"}) {
+      dfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(
+          models.resolve("../eval/tiny-tasks/" + t + ".jsonl").toUri()),
+          new org.apache.hadoop.fs.Path(hdfsRoot + "/tasks/" + t + ".jsonl"));
+    }
+    String tiny = hdfsRoot + "/tiny/";
+    String yaml = "merge_method: linear
+base_model: " + tiny + "tiny-llama-base
+models:
+"
+        + "  - model: " + tiny + "tiny-llama-base
+"
+        + "  - model: " + tiny + "tiny-llama-base+" + tiny + "tiny-llama-lora-add
+"
+        + "parameters: {weight: 1.0}
+dtype: float32
+grid:
+  normalize: [true, false]
+"
+        + "evaluate: {tasks: [" + hdfsRoot + "/tasks], max_examples: 6, include_inputs: true}
+"
+        + "select: {metric: add.loss}
+";
+    String cfg = hdfsRoot + "/jobs/eval-grid.yml";
+    try (FSDataOutputStream o = dfs.create(new org.apache.hadoop.fs.Path(cfg), false)) {
+      o.write(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+    return cfg;
+  }
+
+  /**
    * Three rank-4 LoRA adapters of the base (q/v/up/down projections of every layer, salted
    * values) and a ties_svd config that combines them into one adapter.
    */
