@@ -2,7 +2,14 @@ package dev.sparkmerge.cli;
 
 import dev.sparkmerge.checkpoint.ByteSizes;
 import dev.sparkmerge.checkpoint.CheckpointFs;
+import dev.sparkmerge.checkpoint.HfModel;
 import dev.sparkmerge.config.GridCandidate;
+import dev.sparkmerge.config.JobSpec;
+import dev.sparkmerge.config.ModelRef;
+import dev.sparkmerge.engine.Evaluation;
+import dev.sparkmerge.eval.model.EvalMemory;
+import dev.sparkmerge.eval.task.Task;
+import dev.sparkmerge.eval.task.TaskSet;
 import dev.sparkmerge.plan.InputRef;
 import dev.sparkmerge.plan.MemoryEstimate;
 import dev.sparkmerge.plan.MergePlan;
@@ -72,6 +79,7 @@ final class PlanCommand implements Callable<Integer> {
       out.println(candidates.size() + " candidate(s); inputs shared by candidates are read once;"
           + " memory per task: about " + ByteSizes.human(
               MemoryEstimate.perTask(plans.get(0)) * candidates.size()));
+      printEvaluation(out, fs, candidates.get(0).spec());
       out.flush();
       return 0;
     }
@@ -102,6 +110,7 @@ final class PlanCommand implements Callable<Integer> {
     for (String w : plan.warnings()) {
       out.println("warning: " + w);
     }
+    printEvaluation(out, fs, plan.job());
     if (verbose) {
       for (TensorPlan t : plan.tensors()) {
         printTensor(out, t);
@@ -109,6 +118,31 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** With evaluate: the task files and what an evaluating executor holds in memory. */
+  private static void printEvaluation(PrintWriter out, CheckpointFs fs, JobSpec job) {
+    if (job.evaluation() == null) {
+      return;
+    }
+    TaskSet tasks = Evaluation.prepare(fs, job).tasks();
+    int examples = 0;
+    for (Task t : tasks.tasks()) {
+      examples += t.examples().size();
+    }
+    ModelRef model = job.baseModel() != null ? job.baseModel()
+        : job.slices().get(0).sources().get(0).model();
+    HfModel hf = HfModel.open(fs, model.path());
+    if (hf.config() == null) {
+      throw new UserInputException(model.path() + ": no config.json; evaluation needs the"
+          + " model's architecture.");
+    }
+    String source = hf.root().toString();
+    out.println("evaluation: " + tasks.tasks().size() + " task(s), " + examples + " examples per"
+        + " model; an executor holds one model at a time: about " + ByteSizes.human(
+            EvalMemory.weightBytes(hf.config().tree(), source)) + " of float32 weights, plus"
+        + " about " + ByteSizes.human(EvalMemory.sequenceBytes(hf.config().tree(), source,
+            job.evaluation().context())) + " per running task");
   }
 
   private static void printTensor(PrintWriter out, TensorPlan t) {
