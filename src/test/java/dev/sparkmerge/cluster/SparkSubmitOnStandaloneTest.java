@@ -286,23 +286,12 @@ class SparkSubmitOnStandaloneTest {
           new org.apache.hadoop.fs.Path(hdfsRoot + "/tasks/" + t + ".jsonl"));
     }
     String tiny = hdfsRoot + "/tiny/";
-    String yaml = "merge_method: linear
-base_model: " + tiny + "tiny-llama-base
-models:
-"
-        + "  - model: " + tiny + "tiny-llama-base
-"
-        + "  - model: " + tiny + "tiny-llama-base+" + tiny + "tiny-llama-lora-add
-"
-        + "parameters: {weight: 1.0}
-dtype: float32
-grid:
-  normalize: [true, false]
-"
-        + "evaluate: {tasks: [" + hdfsRoot + "/tasks], max_examples: 6, include_inputs: true}
-"
-        + "select: {metric: add.loss}
-";
+    String yaml = "merge_method: linear\nbase_model: " + tiny + "tiny-llama-base\nmodels:\n"
+        + "  - model: " + tiny + "tiny-llama-base\n"
+        + "  - model: " + tiny + "tiny-llama-base+" + tiny + "tiny-llama-lora-add\n"
+        + "parameters: {weight: 1.0}\ndtype: float32\ngrid:\n  normalize: [true, false]\n"
+        + "evaluate: {tasks: [" + hdfsRoot + "/tasks], max_examples: 6, include_inputs: true}\n"
+        + "select: {metric: add.loss}\n";
     String cfg = hdfsRoot + "/jobs/eval-grid.yml";
     try (FSDataOutputStream o = dfs.create(new org.apache.hadoop.fs.Path(cfg), false)) {
       o.write(yaml.getBytes(StandardCharsets.UTF_8));
