@@ -11,12 +11,12 @@ import dev.sparkmerge.eval.task.TaskScore;
 import dev.sparkmerge.eval.task.TaskSet;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -51,13 +51,8 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the scores as JSON only.")
   boolean json;
 
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master (default:"
-      + " local[*], or whatever spark-submit set).")
-  String master;
-
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Extra Spark setting"
-      + " (repeatable).")
-  Map<String, String> sparkConf = new LinkedHashMap<>();
+  @Mixin
+  SparkOptions sparkOptions = new SparkOptions();
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -69,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
     if (maxExamples < 0 || context < 0 || context == 1) {
       throw new UserInputException("--max-examples must be >= 1 and --context >= 2.");
     }
-    CheckpointFs fs = new CheckpointFs(HadoopConf.from(sparkConf));
+    CheckpointFs fs = sparkOptions.fileSystems();
     TaskSet taskSet = TaskSet.load(fs, tasks, maxExamples);
     List<EvalSubject> subjects = new ArrayList<>();
     for (String m : models) {
@@ -77,10 +72,7 @@ final class EvalCommand implements Callable<Integer> {
       EvalJob.check(fs, subject, taskSet); // every model's problems before any Spark work
       subjects.add(subject);
     }
-    Map<String, String> conf = new LinkedHashMap<>(sparkConf);
-    if (master != null) {
-      conf.put("spark.master", master);
-    }
+    Map<String, String> conf = sparkOptions.sessionConf();
     List<EvalJob.Outcome> outcomes;
     try (SparkContexts.Session spark = SparkContexts.session("sparkmerge eval", conf)) {
       outcomes = EvalJob.run(spark.context(), subjects,

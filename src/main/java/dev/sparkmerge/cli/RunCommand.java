@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -62,13 +63,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress lines while shards are written.")
   boolean quiet;
 
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master (default:"
-      + " local[*], or whatever spark-submit set).")
-  String master;
-
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Extra Spark setting"
-      + " (repeatable).")
-  Map<String, String> sparkConf = new LinkedHashMap<>();
+  @Mixin
+  SparkOptions sparkOptions = new SparkOptions();
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -80,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
       throw new UserInputException("--resume keeps finished shards and --overwrite deletes them;"
           + " give one of them.");
     }
-    CheckpointFs fs = new CheckpointFs(HadoopConf.from(sparkConf));
+    CheckpointFs fs = sparkOptions.fileSystems();
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
     List<GridCandidate> candidates = JobLoading.loadCandidates(fs, config);
     // Task files are read and select.metric checked before anything is merged.
@@ -91,10 +87,7 @@ final class RunCommand implements Callable<Integer> {
       candidates.forEach(c -> specs.add(c.spec()));
       evaluation.checkInputs(fs, specs);
     }
-    Map<String, String> conf = new LinkedHashMap<>(sparkConf);
-    if (master != null) {
-      conf.put("spark.master", master);
-    }
+    Map<String, String> conf = sparkOptions.sessionConf();
     MergeJob.Options jobOptions = new MergeJob.Options(resume, overwrite, quiet ? null : out);
     if (JobLoading.isGrid(candidates)) {
       return runGrid(fs, candidates, options, conf, jobOptions, evaluation, out);
