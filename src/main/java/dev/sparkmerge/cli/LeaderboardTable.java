@@ -3,6 +3,8 @@ package dev.sparkmerge.cli;
 import dev.sparkmerge.engine.Leaderboard;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -11,8 +13,9 @@ import java.util.Set;
 
 /**
  * Prints a leaderboard: one row per evaluated model (candidates by rank, then inputs), the
- * selected metric first, then mean_loss and each task's loss and exact match or accuracy; and a
- * closing line naming the winner and whether it beats every input.
+ * selected metric first, then mean_loss and each task's loss and exact match ({@code .em}) or
+ * accuracy ({@code .acc}); and a closing line naming the winner (or, for one merged model, its
+ * mean loss against the best input's) and whether it beats every input.
  */
 final class LeaderboardTable {
   private LeaderboardTable() {}
@@ -33,11 +36,16 @@ final class LeaderboardTable {
     }
     List<String[]> rows = new ArrayList<>();
     List<String> header = new ArrayList<>(List.of("rank", "model", "role"));
-    header.addAll(columns);
+    for (String c : columns) {
+      // Narrow headers for the per-task columns; the selected metric keeps its full name.
+      header.add(c.equals(board.metric()) ? c
+          : c.replace(".exact_match", ".em").replace(".accuracy", ".acc"));
+    }
     rows.add(header.toArray(new String[0]));
+    Map<String, String> names = shortNames(board);
     for (Leaderboard.Entry e : board.entries()) {
       List<String> row = new ArrayList<>(List.of(e.rank() > 0 ? String.valueOf(e.rank()) : "-",
-          e.name(), e.role()));
+          names.get(e.name()), e.role()));
       for (String c : columns) {
         row.add(e.error() != null ? (c.equals(columns.iterator().next()) ? "FAILED" : "")
             : format(e.metrics(), c));
@@ -50,6 +58,7 @@ final class LeaderboardTable {
         out.println("evaluation of " + e.name() + " failed: " + e.error());
       }
     }
+    printVersusInputs(board, out);
     if (board.winner() != null) {
       String verdict = board.beatsEveryInput() == null ? ""
           : board.beatsEveryInput() ? "; it beats every input on " + board.metric()
@@ -58,6 +67,55 @@ final class LeaderboardTable {
           + format(board.winner().metrics(), board.metric()) + ", " + board.goal() + ")"
           + verdict);
     }
+  }
+
+  /**
+   * Model directories as their last path element ({@code base+adapter} part by part), so the
+   * table fits a terminal; the full names stay in eval.json. Kept in full if two would collide.
+   */
+  private static Map<String, String> shortNames(Leaderboard board) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Set<String> seen = new HashSet<>();
+    boolean unique = true;
+    for (Leaderboard.Entry e : board.entries()) {
+      StringBuilder sb = new StringBuilder();
+      for (String part : e.name().split("\\+", -1)) {
+        String p = part.endsWith("/") ? part.substring(0, part.length() - 1) : part;
+        sb.append(sb.length() == 0 ? "" : "+").append(p.substring(p.lastIndexOf('/') + 1));
+      }
+      unique &= seen.add(sb.toString());
+      out.put(e.name(), sb.toString());
+    }
+    if (!unique) {
+      out.replaceAll((full, shortName) -> full);
+    }
+    return out;
+  }
+
+  /** For one merged model (no ranking): its mean loss against the best input's. */
+  private static void printVersusInputs(Leaderboard board, PrintWriter out) {
+    Leaderboard.Entry merged = null;
+    Leaderboard.Entry bestInput = null;
+    int models = 0;
+    for (Leaderboard.Entry e : board.entries()) {
+      Double v = e.metrics().get("mean_loss");
+      if (!e.role().equals("input")) {
+        models++;
+        merged = e;
+      } else if (v != null && (bestInput == null
+          || v < bestInput.metrics().get("mean_loss"))) {
+        bestInput = e;
+      }
+    }
+    if (board.winner() != null || models != 1 || bestInput == null
+        || merged.metrics().get("mean_loss") == null) {
+      return;
+    }
+    double m = merged.metrics().get("mean_loss");
+    double b = bestInput.metrics().get("mean_loss");
+    out.println(String.format(Locale.ROOT, "mean_loss: %s %.4f, best input %s %.4f: %s",
+        shortNames(board).get(merged.name()), m, shortNames(board).get(bestInput.name()), b,
+        m < b ? "the merge beats every input" : "the merge does NOT beat every input"));
   }
 
   private static String format(Map<String, Double> metrics, String name) {
