@@ -32,6 +32,8 @@ final class DecoderSequence implements CausalLm.Sequence {
   /** MLP: gate (SiLU · up in place), or GPT-2's fc output. */
   private final float[] gate;
   private final float[] up;
+  /** One row's exp terms of SiLU or GELU. */
+  private final float[] scratch;
   private final float[] headIn;
   private final float[] headOut;
   private final float[] logits;
@@ -56,6 +58,7 @@ final class DecoderSequence implements CausalLm.Sequence {
     this.att = new float[blockRows * c.attentionDim()];
     this.gate = new float[blockRows * c.intermediate];
     this.up = c.mlp == LmConfig.Mlp.GATED_SILU ? new float[blockRows * c.intermediate] : null;
+    this.scratch = new float[c.intermediate];
     this.headIn = new float[headRows * c.hidden];
     this.headOut = new float[headRows * c.vocab];
     this.logits = new float[c.vocab];
@@ -136,12 +139,12 @@ final class DecoderSequence implements CausalLm.Sequence {
       linear(h, n, hd, lw.gate, inter, lw.gateBias, gate);
       linear(h, n, hd, lw.up, inter, lw.upBias, up);
       for (int r = 0; r < n; r++) { // row by row: a row's bits never depend on the block
-        Kernels.siluTimes(gate, up, r * inter, inter);
+        Kernels.siluTimes(gate, up, r * inter, inter, scratch);
       }
     } else {
       linear(h, n, hd, lw.up, inter, lw.upBias, gate);
       for (int r = 0; r < n; r++) {
-        Kernels.geluTanh(gate, r * inter, inter);
+        Kernels.geluTanh(gate, r * inter, inter, scratch);
       }
     }
     linear(gate, n, inter, lw.down, hd, lw.downBias, h);

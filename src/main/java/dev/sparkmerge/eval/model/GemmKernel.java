@@ -1,16 +1,15 @@
 package dev.sparkmerge.eval.model;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link MatMul} with the Vector API, in the order of {@link MatMulContract}: lanes hold outputs
  * (columns j of y), and each lane's chain runs over t in order, so no lanes are ever added
  * together. w is n × k with k contiguous, so a panel of {@link #NR} vectors' worth of columns is
- * first packed t-major (panel[t][jj] = w[j0 + jj][t], zero past n); then a register tile of
- * {@link #MR} rows × NR vectors (12 accumulators: fits AVX2's 16 registers as well as AVX-512's
- * and NEON's 32) broadcasts x[r][t] against the panel's two vectors at t. A panel (NR·L·k floats;
+ * first packed t-major (panel[t][jj] = w[j0 + jj][t], zero past n; the last, partial panel's
+ * outputs go through a scratch tile); then a register tile of {@link #MR} rows × NR vectors
+ * (12 accumulators: fits AVX2's 16 registers as well as AVX-512's and NEON's 32) broadcasts x[r][t] against the panel's two vectors at t. A panel (NR·L·k floats;
  * 720 KB at L = 16, k = 5632) stays in L2 while every row tile passes over it, so w is read from
  * memory once per call. Rows that do not fill a tile run one at a time. Loaded only when
  * {@link MatMulSimd#KERNEL} says VECTOR.
@@ -28,17 +27,33 @@ final class GemmKernel {
 
   static void multiplyTransposed(float[] x, int rows, int k, float[] w, int n, float[] y) {
     float[] panel = new float[PANEL * k];
+    float[] edge = null;
     int fullRows = rows - rows % MR;
     for (int j0 = 0; j0 < n; j0 += PANEL) {
       int cols = Math.min(PANEL, n - j0);
       pack(w, k, j0, cols, panel);
-      VectorMask<Float> m0 = S.indexInRange(0, cols);
-      VectorMask<Float> m1 = S.indexInRange(L, cols);
-      for (int r = 0; r < fullRows; r += MR) {
-        tile(x, r, k, panel, y, n, j0, m0, m1);
-      }
-      for (int r = fullRows; r < rows; r++) {
-        row(x, r, k, panel, y, n, j0, m0, m1);
+      if (cols == PANEL) {
+        for (int r = 0; r < fullRows; r += MR) {
+          tile(x, r, k, panel, y, r * n + j0, n);
+        }
+        for (int r = fullRows; r < rows; r++) {
+          row(x, r, k, panel, y, r * n + j0);
+        }
+      } else { // the last, partial panel: whole vectors into a scratch tile, then its columns
+        edge = edge != null ? edge : new float[MR * PANEL];
+        for (int r = 0; r < rows; r += MR) {
+          int m = Math.min(MR, rows - r);
+          if (m == MR) {
+            tile(x, r, k, panel, edge, 0, PANEL);
+          } else {
+            for (int i = 0; i < m; i++) {
+              row(x, r + i, k, panel, edge, i * PANEL);
+            }
+          }
+          for (int i = 0; i < m; i++) {
+            System.arraycopy(edge, i * PANEL, y, (r + i) * n + j0, cols);
+          }
+        }
       }
     }
   }
@@ -58,9 +73,15 @@ final class GemmKernel {
     }
   }
 
-  /** Rows r .. r + MR − 1 against the panel: 12 chains of L outputs each. */
-  private static void tile(float[] x, int r, int k, float[] panel, float[] y, int n, int j0,
-      VectorMask<Float> m0, VectorMask<Float> m1) {
+  /**
+   * Rows r .. r + MR − 1 against the panel: 12 chains of L outputs each, stored at out[o ..),
+   * rows stride apart. No vector leaves this method (stores are written out here, not in a
+   * helper): a vector passed to a call the JIT declines to inline is boxed, and when this
+   * method was first compiled during long calls (k = 2048) the JIT did decline, boxing the
+   * accumulators on every step: 12 GFLOP/s instead of 130.
+   */
+  private static void tile(float[] x, int r, int k, float[] panel, float[] out, int o,
+      int stride) {
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00;
     FloatVector a10 = a00;
@@ -96,21 +117,26 @@ final class GemmKernel {
       a50 = b.fma(u0, a50);
       a51 = b.fma(u1, a51);
     }
-    int yo = r * n + j0;
-    store(a00, a01, y, yo, m0, m1);
-    store(a10, a11, y, yo + n, m0, m1);
-    store(a20, a21, y, yo + 2 * n, m0, m1);
-    store(a30, a31, y, yo + 3 * n, m0, m1);
-    store(a40, a41, y, yo + 4 * n, m0, m1);
-    store(a50, a51, y, yo + 5 * n, m0, m1);
+    a00.intoArray(out, o);
+    a01.intoArray(out, o + L);
+    a10.intoArray(out, o + stride);
+    a11.intoArray(out, o + stride + L);
+    a20.intoArray(out, o + 2 * stride);
+    a21.intoArray(out, o + 2 * stride + L);
+    a30.intoArray(out, o + 3 * stride);
+    a31.intoArray(out, o + 3 * stride + L);
+    a40.intoArray(out, o + 4 * stride);
+    a41.intoArray(out, o + 4 * stride + L);
+    a50.intoArray(out, o + 5 * stride);
+    a51.intoArray(out, o + 5 * stride + L);
   }
 
   /**
-   * One row against the panel (rows that do not fill a tile; rows = 1 when decoding). Two chains
-   * of L outputs: latency-bound, but the row count is small wherever this runs.
+   * One row against the panel (rows that do not fill a tile; rows = 1 when decoding), stored at
+   * out[o ..). Two chains of L outputs: latency-bound, but the row count is small wherever this
+   * runs.
    */
-  private static void row(float[] x, int r, int k, float[] panel, float[] y, int n, int j0,
-      VectorMask<Float> m0, VectorMask<Float> m1) {
+  private static void row(float[] x, int r, int k, float[] panel, float[] out, int o) {
     FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = a0;
     int x0 = r * k;
@@ -119,18 +145,7 @@ final class GemmKernel {
       a0 = b.fma(FloatVector.fromArray(S, panel, p), a0);
       a1 = b.fma(FloatVector.fromArray(S, panel, p + L), a1);
     }
-    store(a0, a1, y, r * n + j0, m0, m1);
-  }
-
-  /** Both vectors of one row's outputs; masked where the panel passes n. */
-  private static void store(FloatVector a0, FloatVector a1, float[] y, int yo,
-      VectorMask<Float> m0, VectorMask<Float> m1) {
-    if (m1.allTrue()) {
-      a0.intoArray(y, yo);
-      a1.intoArray(y, yo + L);
-    } else {
-      a0.intoArray(y, yo, m0);
-      a1.intoArray(y, yo + L, m1);
-    }
+    a0.intoArray(out, o);
+    a1.intoArray(out, o + L);
   }
 }

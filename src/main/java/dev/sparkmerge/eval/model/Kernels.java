@@ -2,12 +2,17 @@ package dev.sparkmerge.eval.model;
 
 /**
  * The forward pass's element-wise and attention loops, float32 as transformers computes them on
- * CPU. The loops HotSpot does not vectorise by itself (attention sums, exp and tanh) have
- * Vector API versions in {@link VectorKernels}, used when the JVM has {@code
- * jdk.incubator.vector} and the system property {@code sparkmerge.simd} is not {@code false}
- * (the switch the merge kernels use); results agree with the scalar loops to float32 rounding.
- * {@code VectorKernels} is only loaded behind {@link #VECTOR}: without the module it could not be
- * linked.
+ * CPU. The loops HotSpot does not vectorise by itself (attention sums, exp, sums) have Vector
+ * API versions in {@link VectorKernels}, used when the JVM has {@code jdk.incubator.vector} and
+ * the system property {@code sparkmerge.simd} is not {@code false} (the switch the merge kernels
+ * use). {@code VectorKernels} is only loaded behind {@link #VECTOR}: without the module it could
+ * not be linked.
+ *
+ * <p>Every kernel gives the same bits with and without the Vector API, at any vector width and
+ * JIT tier (the determinism contract: scores are byte-identical on any cluster): exp is {@link
+ * Exp32} (not {@code Math.exp} or the Vector API's EXP), sums across elements are {@link
+ * OrderedSum}s (never {@code reduceLanes}), and products are fused multiply-adds in the scalar
+ * loops' order.
  *
  * <p>The attention sums (scores and weighted values) are fused multiply-adds in a fixed order,
  * in the vector lanes and the scalar loops alike, so a query's output has the same bits however
@@ -77,70 +82,69 @@ final class Kernels {
   }
 
   /**
-   * Softmax of s[from..from+n) in place, as torch's: exp(s − max) / Σ exp(s − max), the sum in
-   * float32.
+   * Softmax of s[from..from+n) in place, as torch's: exp(s − max) / Σ exp(s − max), in float32
+   * with {@link Exp32} and an {@link OrderedSum}, so the bits do not depend on the vector width
+   * or the JIT tier.
    */
   static void softmax(float[] s, int from, int n) {
-    if (VECTOR) {
-      VectorKernels.softmax(s, from, n);
-    } else {
-      scalarSoftmax(s, from, n);
-    }
-  }
-
-  static void scalarSoftmax(float[] s, int from, int n) {
     int end = from + n;
     float max = Float.NEGATIVE_INFINITY;
     for (int i = from; i < end; i++) {
-      max = Math.max(max, s[i]);
+      max = Math.max(max, s[i]); // exact in any order
     }
-    float sum = 0f;
-    for (int i = from; i < end; i++) {
-      float e = (float) Math.exp(s[i] - max);
-      s[i] = e;
-      sum += e;
-    }
+    exp(s, from, s, from, n, 1f, max);
+    float sum = VECTOR ? VectorKernels.sum(s, from, n) : OrderedSum.of(s, from, n);
     for (int i = from; i < end; i++) {
       s[i] /= sum;
     }
   }
 
-  /** gate[i] = SiLU(gate[i]) · up[i] = gate / (1 + exp(−gate)) · up, for i in [from, from+n). */
-  static void siluTimes(float[] gate, float[] up, int from, int n) {
+  /**
+   * dst[dOff + i] = {@link Exp32#exp}(src[so + i] · scale − shift) for i &lt; n (in place when
+   * src and dst are the same range).
+   */
+  static void exp(float[] src, int so, float[] dst, int dOff, int n, float scale, float shift) {
     if (VECTOR) {
-      VectorKernels.siluTimes(gate, up, from, n);
+      VectorKernels.expInto(src, so, dst, dOff, n, scale, shift);
     } else {
-      scalarSiluTimes(gate, up, from, n);
+      scalarExp(src, so, dst, dOff, n, scale, shift);
     }
   }
 
-  static void scalarSiluTimes(float[] gate, float[] up, int from, int n) {
-    for (int i = from; i < from + n; i++) {
-      float g = gate[i];
-      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+  static void scalarExp(float[] src, int so, float[] dst, int dOff, int n, float scale,
+      float shift) {
+    for (int i = 0; i < n; i++) {
+      dst[dOff + i] = Exp32.exp(src[so + i] * scale - shift);
     }
   }
 
   /**
-   * a[i] = 0.5 · a · (1 + tanh(√(2/π) · (a + 0.044715 · a³))) (transformers' gelu_new) for i in
-   * [from, from+n).
+   * gate[i] = SiLU(gate[i]) · up[i] = gate / (1 + exp(−gate)) · up, for i in [from, from+n);
+   * scratch holds n floats.
    */
-  static void geluTanh(float[] a, int from, int n) {
-    if (VECTOR) {
-      VectorKernels.geluTanh(a, from, n);
-    } else {
-      scalarGeluTanh(a, from, n);
+  static void siluTimes(float[] gate, float[] up, int from, int n, float[] scratch) {
+    exp(gate, from, scratch, 0, n, -1f, 0f);
+    for (int i = 0; i < n; i++) {
+      gate[from + i] = gate[from + i] / (1f + scratch[i]) * up[from + i];
     }
   }
 
   static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
   static final float GELU_CUBIC = 0.044715f;
 
-  static void scalarGeluTanh(float[] a, int from, int n) {
-    for (int i = from; i < from + n; i++) {
-      float x = a[i];
-      float inner = SQRT_2_OVER_PI * (x + GELU_CUBIC * (x * x * x));
-      a[i] = 0.5f * x * (1f + (float) Math.tanh(inner));
+  /**
+   * a[i] = 0.5 · a · (1 + tanh(√(2/π) · (a + 0.044715 · a³))) (transformers' gelu_new) for i in
+   * [from, from+n), computed as a / (1 + exp(−2·inner)) (the same function: 0.5·(1 + tanh y) =
+   * sigmoid(2y)) so that it needs only {@link Exp32}; scratch holds n floats.
+   */
+  static void geluTanh(float[] a, int from, int n, float[] scratch) {
+    for (int i = 0; i < n; i++) {
+      float x = a[from + i];
+      scratch[i] = SQRT_2_OVER_PI * (x + GELU_CUBIC * (x * x * x));
+    }
+    exp(scratch, 0, scratch, 0, n, -2f, 0f);
+    for (int i = 0; i < n; i++) {
+      a[from + i] = a[from + i] / (1f + scratch[i]);
     }
   }
 

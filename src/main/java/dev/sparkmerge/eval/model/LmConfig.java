@@ -147,7 +147,7 @@ final class LmConfig {
       qwen2Windows(k, b.slidingWindow);
     }
     b.scoreScale = new float[Math.max(b.layers, 0)];
-    Arrays.fill(b.scoreScale, (float) Math.pow(b.headDim, -0.5));
+    Arrays.fill(b.scoreScale, (float) StrictMath.pow(b.headDim, -0.5));
     return b;
   }
 

@@ -25,8 +25,8 @@ final class Rope {
       float pos = first + r;
       for (int i = 0; i < half; i++) {
         float angle = pos * invFreq[i]; // rounded to float32, as torch's product is
-        cos[r * half + i] = (float) Math.cos(angle);
-        sin[r * half + i] = (float) Math.sin(angle);
+        cos[r * half + i] = (float) StrictMath.cos(angle);
+        sin[r * half + i] = (float) StrictMath.sin(angle);
       }
     }
   }

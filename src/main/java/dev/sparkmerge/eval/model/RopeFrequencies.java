@@ -55,7 +55,7 @@ final class RopeFrequencies {
     float base = (float) theta;
     for (int i = 0; i < inv.length; i++) {
       float exponent = (float) (2 * i) / (float) headDim;
-      float power = (float) Math.pow(base, exponent);
+      float power = (float) StrictMath.pow(base, exponent);
       inv[i] = 1.0f / power;
     }
     return inv;

@@ -6,11 +6,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API versions of {@link Kernels}' loops that HotSpot leaves scalar: the attention sums
- * (kept in register accumulators) and the exp / tanh of softmax, SiLU and GELU (the JDK's
- * vector math library). Tails run the scalar code. Load only when {@link Kernels#VECTOR}.
+ * (kept in register accumulators), exp ({@link Exp32} lane-wise) and the softmax sum ({@link
+ * OrderedSum} in vector partials). Each gives the scalar loop's bits at any width; tails run the
+ * scalar code. Load only when {@link Kernels#VECTOR}.
  */
 final class VectorKernels {
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  /** The CPU's width up to 512 bits: {@link #sum} needs L to divide 16. */
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() <= 16
+      ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
   private static final int L = F.length();
 
   private VectorKernels() {}
@@ -205,56 +208,58 @@ final class VectorKernels {
     Kernels.scalarWeightedRows(p, n, v, vo, dims, d, out, oo);
   }
 
-  static void softmax(float[] s, int from, int n) {
-    int end = from + n;
-    int bound = from + F.loopBound(n);
-    FloatVector mv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-    int i = from;
-    for (; i < bound; i += L) {
-      mv = mv.max(FloatVector.fromArray(F, s, i));
+  /**
+   * {@link Kernels#exp}: {@link Exp32}'s steps lane-wise, so each lane has the scalar function's
+   * bits. The polynomial is written out in this loop rather than in a helper taking a vector:
+   * a vector passed to a call the JIT does not inline is boxed (see {@link GemmKernel}).
+   */
+  static void expInto(float[] src, int so, float[] dst, int dOff, int n, float scale,
+      float shift) {
+    FloatVector negLn2Hi = FloatVector.broadcast(F, -Exp32.LN2_HI);
+    FloatVector negLn2Lo = FloatVector.broadcast(F, -Exp32.LN2_LO);
+    FloatVector c2 = FloatVector.broadcast(F, Exp32.C2);
+    FloatVector c3 = FloatVector.broadcast(F, Exp32.C3);
+    FloatVector c4 = FloatVector.broadcast(F, Exp32.C4);
+    FloatVector c5 = FloatVector.broadcast(F, Exp32.C5);
+    FloatVector c6 = FloatVector.broadcast(F, Exp32.C6);
+    FloatVector c7 = FloatVector.broadcast(F, Exp32.C7);
+    FloatVector one = FloatVector.broadcast(F, 1f);
+    int i = 0;
+    for (int end = F.loopBound(n); i < end; i += L) {
+      FloatVector x = FloatVector.fromArray(F, src, so + i).mul(scale).sub(shift);
+      FloatVector t = x.mul(Exp32.LOG2E).add(Exp32.ROUND);
+      FloatVector m = t.sub(Exp32.ROUND);
+      FloatVector r = m.fma(negLn2Hi, x);
+      r = m.fma(negLn2Lo, r);
+      FloatVector p = c7.fma(r, c6);
+      p = p.fma(r, c5);
+      p = p.fma(r, c4);
+      p = p.fma(r, c3);
+      p = p.fma(r, c2);
+      p = p.fma(r, one);
+      p = p.fma(r, one);
+      FloatVector pow2 = t.viewAsIntegralLanes().sub(Exp32.EXPONENT_OFFSET)
+          .lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+      p.mul(pow2)
+          .blend(0f, x.lt(Exp32.MIN_INPUT))
+          .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, Exp32.MAX_INPUT))
+          .intoArray(dst, dOff + i);
     }
-    float max = mv.reduceLanes(VectorOperators.MAX);
-    for (; i < end; i++) {
-      max = Math.max(max, s[i]);
-    }
-    FloatVector sv = FloatVector.zero(F);
-    for (i = from; i < bound; i += L) {
-      FloatVector e = FloatVector.fromArray(F, s, i).sub(max).lanewise(VectorOperators.EXP);
-      e.intoArray(s, i);
-      sv = sv.add(e);
-    }
-    float sum = sv.reduceLanes(VectorOperators.ADD);
-    for (; i < end; i++) {
-      float e = (float) Math.exp(s[i] - max);
-      s[i] = e;
-      sum += e;
-    }
-    for (i = from; i < bound; i += L) {
-      FloatVector.fromArray(F, s, i).div(sum).intoArray(s, i);
-    }
-    for (; i < end; i++) {
-      s[i] /= sum;
-    }
+    Kernels.scalarExp(src, so + i, dst, dOff + i, n - i, scale, shift);
   }
 
-  static void siluTimes(float[] gate, float[] up, int from, int n) {
-    int i = from;
-    for (int end = from + F.loopBound(n); i < end; i += L) {
-      FloatVector g = FloatVector.fromArray(F, gate, i);
-      FloatVector e = g.neg().lanewise(VectorOperators.EXP).add(1f);
-      g.div(e).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+  /** {@link OrderedSum#of} with 16 / L vectors of partial sums (L divides 16). */
+  static float sum(float[] a, int from, int n) {
+    float[] p = new float[OrderedSum.PARTIALS];
+    int blocks = n - n % OrderedSum.PARTIALS;
+    for (int b = 0; b < OrderedSum.PARTIALS; b += L) {
+      FloatVector acc = FloatVector.zero(F);
+      for (int i = b; i < blocks; i += OrderedSum.PARTIALS) {
+        acc = acc.add(FloatVector.fromArray(F, a, from + i));
+      }
+      acc.intoArray(p, b);
     }
-    Kernels.scalarSiluTimes(gate, up, i, from + n - i);
-  }
-
-  static void geluTanh(float[] a, int from, int n) {
-    int i = from;
-    for (int end = from + F.loopBound(n); i < end; i += L) {
-      FloatVector x = FloatVector.fromArray(F, a, i);
-      FloatVector inner = x.mul(x).mul(x).mul(Kernels.GELU_CUBIC).add(x)
-          .mul(Kernels.SQRT_2_OVER_PI);
-      x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(a, i);
-    }
-    Kernels.scalarGeluTanh(a, i, from + n - i);
+    OrderedSum.addTo(p, a, from, blocks, n);
+    return OrderedSum.fold(p);
   }
 }
