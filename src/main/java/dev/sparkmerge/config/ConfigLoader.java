@@ -4,6 +4,7 @@ import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -95,8 +96,7 @@ public final class ConfigLoader {
         continue;
       }
       for (GridExpander.Expanded c : grid) {
-        String text = "# candidate " + c.id + " of " + sourceName + "\n"
-            + new Yaml().serialize(c.root);
+        String text = "# candidate " + c.id + " of " + sourceName + "\n" + yamlText(c.root);
         JobSpec spec = parseOne(c.root, text, problems, catalog);
         if (spec != null) {
           out.add(new GridCandidate(c.id, c.values, spec));
@@ -144,6 +144,15 @@ public final class ConfigLoader {
     }
     problems.throwIfAny();
     return specs;
+  }
+
+  /** A candidate's config as block-style YAML (its mergekit_config.yml). */
+  private static String yamlText(Node root) {
+    DumperOptions options = new DumperOptions();
+    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    java.io.StringWriter out = new java.io.StringWriter();
+    new Yaml(options).serialize(root, out);
+    return out.toString();
   }
 
   /** The non-empty documents, or none after reporting a syntax error with its position. */
