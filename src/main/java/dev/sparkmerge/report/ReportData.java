@@ -26,7 +26,8 @@ import java.util.Map;
  * @param notes sentences about what is missing or approximate, shown near the top
  */
 public record ReportData(Kind kind, String name, Map<String, String> facts, String configText,
-    List<String> inputNames, List<InputModel> inputs, List<Shard> shards, List<Candidate> candidates,
+    List<String> inputNames, List<InputModel> inputs, List<Shard> shards,
+    List<Candidate> candidates,
     List<TensorRow> tensors, List<Score> scores, Selection selection, AdapterSummary adapter,
     List<String> notes) {
 

@@ -149,8 +149,12 @@ public final class ReportWriter {
       try {
         b.append(f.chart() instanceof SeriesChart s ? SvgCharts.render(s)
             : SvgCharts.render((HeatMapChart) f.chart()));
-      } catch (RuntimeException | LinkageError e) {
-        // A JVM without fonts cannot lay out text; the tables below still carry the numbers.
+      } catch (RuntimeException | Error e) {
+        // A JVM without fonts cannot lay out text (AWT throws Errors, not only exceptions); the
+        // tables still carry the numbers. Only a broken VM is worth failing the run for.
+        if (e instanceof VirtualMachineError) {
+          throw e;
+        }
         b.append("<p class=\"chart-error\">").append(Html.esc(f.chart().title()))
             .append(": chart not drawn (").append(Html.esc(String.valueOf(e)))
             .append(")</p>");
@@ -242,7 +246,8 @@ public final class ReportWriter {
     long total = data.shards().stream().mapToLong(Shard::length).sum();
     // open="open": the attribute in its XML form, so strict parsers read the page too.
     b.append("<section id=\"shards\">\n<h2>Files</h2>\n<details")
-        .append(grid ? "" : " open=\"open\"").append("><summary>").append(data.shards().size()).append(" shard(s), ")
+        .append(grid ? "" : " open=\"open\"").append("><summary>")
+        .append(data.shards().size()).append(" shard(s), ")
         .append(Html.bytes(total)).append(", with SHA-256</summary>\n<div class=\"scroll\">")
         .append("<table>\n<tr>").append(grid ? "<th>candidate</th>" : "")
         .append("<th>file</th><th>bytes</th><th>SHA-256</th></tr>\n");
