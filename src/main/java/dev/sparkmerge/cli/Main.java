@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sparkmerge", mixinStandardHelpOptions = true, version = "sparkmerge 0.1.0",
     description = "Merge language models (mergekit methods, LoRA adapters) on Apache Spark.",
     subcommands = {RunCommand.class, PlanCommand.class, InspectCommand.class,
-        VerifyCommand.class, DiffCommand.class, EvalCommand.class})
+        VerifyCommand.class, DiffCommand.class, EvalCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
   /** Set SPARKMERGE_DEBUG=1 to see stack traces of unexpected errors. */
   private static final boolean DEBUG = System.getenv("SPARKMERGE_DEBUG") != null;
