@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * together. w is n × k with k contiguous, so a panel of {@link #NR} vectors' worth of columns is
  * first packed t-major (panel[t][jj] = w[j0 + jj][t], zero past n; the last, partial panel's
  * outputs go through a scratch tile); then a register tile of {@link #MR} rows × NR vectors
- * (12 accumulators: fits AVX2's 16 registers as well as AVX-512's and NEON's 32) broadcasts x[r][t] against the panel's two vectors at t. A panel (NR·L·k floats;
- * 720 KB at L = 16, k = 5632) stays in L2 while every row tile passes over it, so w is read from
- * memory once per call. Rows that do not fill a tile run one at a time. Loaded only when
+ * (12 accumulators: fits AVX2's 16 registers as well as AVX-512's and NEON's 32) broadcasts
+ * x[r][t] against the panel's two vectors at t. A panel (NR·L·k floats; 720 KB at L = 16,
+ * k = 5632) stays in L2 while every row tile passes over it, so w is read from memory once per
+ * call. Rows that do not fill a tile run one at a time. Loaded only when
  * {@link MatMulSimd#KERNEL} says VECTOR.
  */
 final class GemmKernel {
