@@ -10,6 +10,8 @@ import dev.sparkmerge.engine.Evaluation;
 import dev.sparkmerge.engine.GridJob;
 import dev.sparkmerge.engine.GridScores;
 import dev.sparkmerge.engine.Leaderboard;
+import dev.sparkmerge.engine.ReportTables;
+import dev.sparkmerge.engine.StatsTable;
 import dev.sparkmerge.engine.MergeJob;
 import dev.sparkmerge.engine.SparkContexts;
 import dev.sparkmerge.lora.AdapterCombiner;
@@ -88,21 +90,24 @@ final class RunCommand implements Callable<Integer> {
       evaluation.checkInputs(fs, specs);
     }
     Map<String, String> conf = sparkOptions.sessionConf();
-    MergeJob.Options jobOptions = new MergeJob.Options(resume, overwrite, quiet ? null : out);
+    // Statistics feed the report's per-layer charts (a grid always collects them).
+    MergeJob.Options jobOptions = new MergeJob.Options(resume, overwrite, quiet ? null : out,
+        true);
     if (JobLoading.isGrid(candidates)) {
       return runGrid(fs, candidates, options, conf, jobOptions, evaluation, out);
     }
     if (candidates.get(0).spec().output().isAdapter()) {
       AdapterCombiner.Result r;
       try (SparkContexts.Session spark = SparkContexts.session("sparkmerge " + config, conf)) {
-        r = AdapterOutputJob.run(spark.context(), fs, candidates.get(0).spec(), output,
-            overwrite);
+        JobSpec spec = candidates.get(0).spec();
+        r = AdapterOutputJob.run(spark.context(), fs, spec, output, overwrite);
+        ReportTables.write(spark.context(), fs, output, spec);
         if (evaluation != null) {
           // The combined adapter is scored on the base it was made for.
-          JobSpec spec = candidates.get(0).spec();
           EvalSubject merged = new EvalSubject(output, EvalSubject.Role.MODEL,
               fs.resolve(spec.baseModel().path()).toString(), fs.resolve(output).toString());
           evaluate(spark, fs, evaluation, spec, merged, out);
+          ReportTables.write(spark.context(), fs, output, spec);
         }
       }
       double worst = r.energyKept.values().stream().mapToDouble(Double::doubleValue).min()
@@ -128,12 +133,16 @@ final class RunCommand implements Callable<Integer> {
             + (o.shardsReused > 0 ? " (kept " + o.shardsReused + " from an earlier run)" : "")
             + ", " + ByteSizes.human(o.bytesWritten) + ", to " + output);
       }
+      StatsTable.writeForModel(spark.context(), output, plan.job(), o.tensorStats);
+      ReportTables.write(spark.context(), fs, output, plan.job());
       if (evaluation != null) {
         EvalSubject merged = new EvalSubject(output, EvalSubject.Role.MODEL,
             fs.resolve(output).toString(), null);
         evaluate(spark, fs, evaluation, candidates.get(0).spec(), merged, out);
+        ReportTables.write(spark.context(), fs, output, plan.job());
       }
     }
+    out.println("Report: " + output + "/" + ReportTables.REPORT);
     return 0;
   }
 
@@ -170,9 +179,12 @@ final class RunCommand implements Callable<Integer> {
       GridJob.Result r = GridJob.run(spark.context(), candidates, plans, output, jobOptions, out);
       out.println("Grid done: " + r.complete + " written, " + r.reused + " already complete, "
           + r.failed + " failed; see " + output + "/" + GridJob.CANDIDATES);
+      ReportTables.write(spark.context(), fs, output, candidates.get(0).spec());
       if (evaluation != null) {
         evaluateGrid(spark, fs, candidates, r, evaluation, out);
+        ReportTables.write(spark.context(), fs, output, candidates.get(0).spec());
       }
+      out.println("Report: " + output + "/" + ReportTables.REPORT);
       return r.failed > 0 ? 1 : 0;
     }
   }

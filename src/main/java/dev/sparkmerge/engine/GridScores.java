@@ -14,8 +14,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -100,9 +98,7 @@ public final class GridScores {
             m.getValue()));
       }
     }
-    SparkSession spark = SparkSession.builder().sparkContext(jsc.sc()).getOrCreate();
-    spark.createDataFrame(rows, SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
-        .parquet(new Path(root, SCORES_DIR).toString());
+    ParquetTables.write(jsc, rows, SCHEMA, new Path(root, SCORES_DIR).toString());
   }
 
   private static JsonNode read(CheckpointFs fs, Path file) {

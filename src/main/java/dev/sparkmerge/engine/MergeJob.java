@@ -69,7 +69,8 @@ public final class MergeJob {
       this(resume, overwrite, progress, false);
     }
 
-    Options(boolean resume, boolean overwrite, java.io.PrintWriter progress,
+    /** As above; with collectStats, write tasks also return per-tensor statistics. */
+    public Options(boolean resume, boolean overwrite, java.io.PrintWriter progress,
         boolean collectStats) {
       if (resume && overwrite) {
         throw new IllegalArgumentException("--resume and --overwrite exclude each other");

@@ -1,13 +1,12 @@
 package dev.sparkmerge.engine;
 
 import dev.sparkmerge.config.GridCandidate;
+import dev.sparkmerge.config.JobSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -17,7 +16,7 @@ import org.apache.spark.sql.types.StructType;
  * --resume keeps its rows and the whole table reads as one dataset with a {@code candidate}
  * column: {@code spark.read.parquet("OUTPUT/stats")}, across many scheduled runs.
  */
-final class StatsTable {
+public final class StatsTable {
   static final String DIR = "stats";
 
   private static final StructType SCHEMA = new StructType()
@@ -34,18 +33,33 @@ final class StatsTable {
 
   static void write(JavaSparkContext jsc, String root, GridCandidate candidate,
       List<TensorStats> stats) {
+    write(jsc, root + "/" + DIR + "/candidate=" + candidate.id(), candidate.spec(), stats);
+  }
+
+  /**
+   * A single merge's table, directly under {@code OUTPUT/stats/} (the report's per-layer charts
+   * read it). Nothing is written when no shard was written in this run (an output kept by
+   * --resume keeps the table it has).
+   */
+  public static void writeForModel(JavaSparkContext jsc, String output, JobSpec spec,
+      List<TensorStats> stats) {
+    if (!stats.isEmpty()) {
+      write(jsc, output + "/" + DIR, spec, stats);
+    }
+  }
+
+  private static void write(JavaSparkContext jsc, String dir, JobSpec spec,
+      List<TensorStats> stats) {
     List<Row> rows = new ArrayList<>();
     for (TensorStats s : stats) {
       List<Double> cos = new ArrayList<>();
       for (int i = 0; i < s.models(); i++) {
         cos.add(s.cosine(i));
       }
-      rows.add(RowFactory.create(candidate.spec().configHash(), candidate.spec().mergeMethod(),
+      rows.add(RowFactory.create(spec.configHash(), spec.mergeMethod(),
           s.tensor(), s.numel(), s.deltaL2(), s.changedFraction(), s.signConflictRate(),
           scala.jdk.javaapi.CollectionConverters.asScala(cos).toSeq()));
     }
-    SparkSession spark = SparkSession.builder().sparkContext(jsc.sc()).getOrCreate();
-    spark.createDataFrame(rows, SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
-        .parquet(root + "/" + DIR + "/candidate=" + candidate.id());
+    ParquetTables.write(jsc, rows, SCHEMA, dir);
   }
 }

@@ -48,7 +48,7 @@ public final class TaskScore implements Serializable {
 
   /** exp(loss). */
   public double perplexity() {
-    return Math.exp(loss);
+    return StrictMath.exp(loss);
   }
 
   /** Number of scored tokens. */
