@@ -27,7 +27,8 @@ public final class StatsTable {
       .add("delta_l2", DataTypes.DoubleType)
       .add("changed_fraction", DataTypes.DoubleType)
       .add("sign_conflict_rate", DataTypes.DoubleType)
-      .add("cosine_to_inputs", DataTypes.createArrayType(DataTypes.DoubleType));
+      .add("cosine_to_inputs", DataTypes.createArrayType(DataTypes.DoubleType))
+      .add("input_l2", DataTypes.createArrayType(DataTypes.DoubleType));
 
   private StatsTable() {}
 
@@ -53,12 +54,15 @@ public final class StatsTable {
     List<Row> rows = new ArrayList<>();
     for (TensorStats s : stats) {
       List<Double> cos = new ArrayList<>();
+      List<Double> norms = new ArrayList<>();
       for (int i = 0; i < s.models(); i++) {
         cos.add(s.cosine(i));
+        norms.add(s.inputL2(i));
       }
       rows.add(RowFactory.create(spec.configHash(), spec.mergeMethod(),
           s.tensor(), s.numel(), s.deltaL2(), s.changedFraction(), s.signConflictRate(),
-          scala.jdk.javaapi.CollectionConverters.asScala(cos).toSeq()));
+          scala.jdk.javaapi.CollectionConverters.asScala(cos).toSeq(),
+          scala.jdk.javaapi.CollectionConverters.asScala(norms).toSeq()));
     }
     ParquetTables.write(jsc, rows, SCHEMA, dir);
   }

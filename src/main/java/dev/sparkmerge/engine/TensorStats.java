@@ -163,6 +163,11 @@ public final class TensorStats implements Serializable {
     return denom == 0 ? Double.NaN : dots[i] / denom;
   }
 
+  /** L2 norm of input {@code i}'s delta (its task vector on this tensor). */
+  public double inputL2(int i) {
+    return Math.sqrt(inputSq[i]);
+  }
+
   public int models() {
     return dots.length;
   }

@@ -99,12 +99,14 @@ class ReportEndToEndTest {
       s[1] += n;
       s[2] += (double) r.getAs("changed_fraction") * n;
       s[3] += (double) r.getAs("sign_conflict_rate") * n;
+      // The exact aggregates: Σ Δ·Δᵢ recovered as cos·‖Δ‖·‖Δᵢ‖, and Σ ‖Δᵢ‖².
       List<Double> cos = r.getList(r.fieldIndex("cosine_to_inputs"));
+      List<Double> inputL2 = r.getList(r.fieldIndex("input_l2"));
       for (int i = 0; i < inputs; i++) {
         if (!cos.get(i).isNaN()) {
-          s[4 + i] += cos.get(i) * n;
-          s[4 + inputs + i] += n;
+          s[4 + i] += cos.get(i) * l2 * inputL2.get(i);
         }
+        s[4 + inputs + i] += inputL2.get(i) * inputL2.get(i);
       }
     }
     return out;
@@ -142,7 +144,7 @@ class ReportEndToEndTest {
         a[k++] = 1 - s[3] / s[1];
       }
       agreement.put(id, a);
-      // Heat map row: the candidate's whole-model cosine with each input (element-weighted).
+      // Heat map row: the candidate's whole-model cosine with each input.
       List<Element> cells = page.all("//figure[@data-chart='cosine-heatmap']//rect[@data-row='"
           + id + "']");
       // Columns are named by the config's inputs when the run passes its JobSpec; `report`
@@ -151,12 +153,15 @@ class ReportEndToEndTest {
       assertEquals(3, cells.size());
       for (int i = 0; i < 3; i++) {
         double dots = 0;
-        double weight = 0;
+        double deltaSq = 0;
+        double inputSq = 0;
         for (double[] s : sums.values()) {
           dots += s[4 + i];
-          weight += s[4 + 3 + i];
+          deltaSq += s[0];
+          inputSq += s[4 + 3 + i];
         }
-        assertClose(dots / weight, ReportPages.num(cells.get(i), "data-value"), id + " cosine");
+        assertClose(dots / Math.sqrt(deltaSq * inputSq),
+            ReportPages.num(cells.get(i), "data-value"), id + " cosine");
       }
     }
     assertEquals(1, agreement.values().stream().map(java.util.Arrays::toString).distinct()
