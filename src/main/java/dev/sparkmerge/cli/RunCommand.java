@@ -82,11 +82,11 @@ final class RunCommand implements Callable<Integer> {
     PlanOptions options = new PlanOptions(chunkBytes, maxShardBytes == null ? 0 : maxShardBytes);
     List<GridCandidate> candidates = JobLoading.loadCandidates(fs, config);
     // Task files are read and select.metric checked before anything is merged.
-    Evaluation evaluation = candidates.get(0).spec().evaluation() == null ? null
-        : Evaluation.prepare(fs, candidates.get(0).spec());
+    List<JobSpec> specs = new ArrayList<>();
+    candidates.forEach(c -> specs.add(c.spec()));
+    boolean anyEvaluation = specs.stream().anyMatch(j -> j.evaluation() != null);
+    Evaluation evaluation = anyEvaluation ? Evaluation.prepare(fs, specs) : null;
     if (evaluation != null) {
-      List<JobSpec> specs = new ArrayList<>();
-      candidates.forEach(c -> specs.add(c.spec()));
       evaluation.checkInputs(fs, specs);
     }
     Map<String, String> conf = sparkOptions.sessionConf();

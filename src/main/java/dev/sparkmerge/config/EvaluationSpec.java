@@ -64,6 +64,13 @@ public final class EvaluationSpec implements Serializable {
     return context;
   }
 
+  /** Every setting as text: equal for blocks that ask for the same evaluation. */
+  public String canonical() {
+    return "tasks=" + tasks + " max_examples=" + maxExamples + " include_inputs="
+        + includeInputs + " command=" + command + " timeout=" + timeoutSeconds + " context="
+        + context + " stop=" + stop.replace("\n", "\\n");
+  }
+
   /** The string that ends greedy decoding for exact match. */
   public String stop() {
     return stop;

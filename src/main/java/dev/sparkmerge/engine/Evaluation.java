@@ -55,12 +55,35 @@ public final class Evaluation {
    * merged, so a typo costs nothing.
    */
   public static Evaluation prepare(CheckpointFs fs, JobSpec job) {
+    return prepare(fs, List.of(job));
+  }
+
+  /**
+   * As {@link #prepare(CheckpointFs, JobSpec)} for the documents of one config (a grid's
+   * candidates share one block): a multi-document config must give every document the same
+   * {@code evaluate:} and {@code select:}, or none.
+   */
+  public static Evaluation prepare(CheckpointFs fs, List<JobSpec> jobs) {
+    JobSpec job = jobs.get(0);
+    for (JobSpec other : jobs) {
+      if (!describe(other).equals(describe(job))) {
+        throw new EvalException("evaluate: and select: apply to the whole job: give every"
+            + " document of the config the same blocks (or write them in one document with"
+            + " 'grid:'); the documents differ: " + describe(job) + " vs " + describe(other));
+      }
+    }
     EvaluationSpec spec = job.evaluation();
     TaskSet tasks = TaskSet.load(fs, spec.tasks(), spec.maxExamples());
     if (job.selection() != null) {
       checkMetric(job.selection().metric(), tasks);
     }
     return new Evaluation(spec, job.selection(), tasks);
+  }
+
+  private static String describe(JobSpec job) {
+    return (job.evaluation() == null ? "no evaluate:" : "evaluate: " + job.evaluation()
+        .canonical()) + (job.selection() == null ? "" : ", select: " + job.selection().metric()
+        + " " + job.selection().goal());
   }
 
   public TaskSet tasks() {

@@ -182,6 +182,21 @@ class EvalGridTest {
   }
 
   @Test
+  void documentsOfOneConfigMustShareTheirEvaluation() throws Exception {
+    String base = MODELS.resolve("tiny-llama-base").toString();
+    String doc = "merge_method: linear\nbase_model: " + base + "\nmodels:\n  - model: " + base
+        + "+" + MODELS.resolve("tiny-llama-lora-add") + "\n    parameters: {weight: 1.0}\n";
+    Path cfg = tmp.resolve("multi.yml");
+    Files.writeString(cfg, doc + "---\n" + doc + "evaluate: {tasks: [" + tasks + "]}\n");
+    Path out = tmp.resolve("multi-out");
+    MergeRunTest.Run run = MergeRunTest.cli("run", "-q", cfg.toString(), out.toString());
+    assertEquals(1, run.code());
+    assertTrue(run.err().contains("give every document of the config the same blocks"),
+        run.err());
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
   void aMetricNoTaskProducesIsRefusedBeforeAnythingIsMerged() throws Exception {
     Path cfg = tmp.resolve("bad.yml");
     Files.writeString(cfg, config(null).replace("metric: mean_loss", "metric: count.loss"));
