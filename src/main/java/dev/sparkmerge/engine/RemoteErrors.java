@@ -27,6 +27,6 @@ final class RemoteErrors {
         }
       }
     }
-    return String.valueOf(t.getMessage());
+    return t.toString(); // not an input problem: keep the exception's class (likely a bug)
   }
 }
