@@ -49,9 +49,12 @@ public final class CausalLms {
 
   /**
    * A model from a config.json tree and float32 tensors named and shaped as in the Hugging Face
-   * checkpoint (row-major; GPT-2's Conv1D weights in × out as stored). The arrays are used
-   * without copying where the layout allows (all but GPT-2's attention and MLP matrices), so the
-   * caller must not modify them afterwards.
+   * checkpoint (row-major; GPT-2's Conv1D weights in × out as stored). Norms, biases and an
+   * untied embedding are used without copying, so the caller must not modify them afterwards;
+   * each linear layer's matrix (and the LM head) is copied into the kernel's packed layout, one
+   * matrix at a time ({@link PackedMatrix}), so while the caller keeps its map the weights are
+   * held twice. A caller short of memory can hand over a map that builds (or drops) each array
+   * when it is asked for; only {@code containsKey} and {@code get} are called.
    *
    * @throws EvalException for an unsupported config, or a missing tensor or wrong element count
    */

@@ -97,7 +97,7 @@ final class DecoderSequence implements CausalLm.Sequence {
   private void forward(int[] tokens, int from, int n) {
     int hd = c.hidden;
     for (int r = 0; r < n; r++) {
-      System.arraycopy(w.embed, tokens[from + r] * hd, x, r * hd, hd);
+      w.embedRow(tokens[from + r], x, r * hd);
       if (w.positions != null) {
         Kernels.axpy(1f, w.positions, (length + r) * hd, x, r * hd, hd);
       }
@@ -163,7 +163,7 @@ final class DecoderSequence implements CausalLm.Sequence {
       for (int i = 0; i < m; i++) {
         normalize(1, w.finalNorm, w.finalNormBias, x, (r + i) * hd, headIn, i * hd);
       }
-      MatMul.multiplyTransposed(headIn, m, hd, w.head, vocab, headOut);
+      MatMul.multiplyTransposed(headIn, m, w.head, headOut);
       for (int i = 0; i < m; i++) {
         System.arraycopy(headOut, i * vocab, logits, 0, vocab);
         rows.row(from + r + i, logits);
@@ -172,9 +172,9 @@ final class DecoderSequence implements CausalLm.Sequence {
   }
 
   /** y (rows × n) = x (rows × k) · wᵀ + bias. */
-  private static void linear(float[] in, int rows, int k, float[] weight, int n, float[] bias,
-      float[] y) {
-    MatMul.multiplyTransposed(in, rows, k, weight, n, y);
+  private static void linear(float[] in, int rows, int k, PackedMatrix weight, int n,
+      float[] bias, float[] y) {
+    MatMul.multiplyTransposed(in, rows, weight, y);
     Kernels.addBias(y, rows, n, bias);
   }
 

@@ -1,22 +1,24 @@
 package dev.sparkmerge.eval.model;
 
 /**
- * All weights of a model in the forward pass's layout (see {@link LayerWeights}). The head is the
- * embedding array itself when the model ties them, so tied weights are held once.
+ * All weights of a model in the forward pass's layout (see {@link LayerWeights}). When the model
+ * ties the LM head to the embedding, only the packed head is held and embedding rows are read
+ * from it ({@link #embedRow}): a row-major copy would cost vocab × hidden floats (113 MB for
+ * SmolLM-135M) to save a strided gather of hidden floats per token.
  */
 final class LmWeights {
-  /** vocab × hidden. */
+  /** vocab × hidden row-major, or null when tied (rows then come from {@link #head}). */
   final float[] embed;
   /** Learned positions, context × hidden (GPT-2), or null (RoPE). */
   final float[] positions;
   final LayerWeights[] layers;
   final float[] finalNorm;
   final float[] finalNormBias;
-  /** vocab × hidden; the same array as {@link #embed} when tied. */
-  final float[] head;
+  /** vocab × hidden, packed. */
+  final PackedMatrix head;
 
   LmWeights(float[] embed, float[] positions, LayerWeights[] layers, float[] finalNorm,
-      float[] finalNormBias, float[] head) {
+      float[] finalNormBias, PackedMatrix head) {
     this.embed = embed;
     this.positions = positions;
     this.layers = layers;
@@ -25,10 +27,20 @@ final class LmWeights {
     this.head = head;
   }
 
-  /** Bytes of float32 held (a tied head counted once). */
+  /** The embedding of token into dst[o .. o + hidden). */
+  void embedRow(int token, float[] dst, int o) {
+    if (embed == null) {
+      head.copyRow(token, dst, o);
+    } else {
+      int hd = head.k;
+      System.arraycopy(embed, token * hd, dst, o, hd);
+    }
+  }
+
+  /** Bytes of float32 held, as stored (a tied head counted once, panel padding not at all). */
   long bytes() {
-    long n = embed.length + (positions == null ? 0 : positions.length) + finalNorm.length
-        + (finalNormBias == null ? 0 : finalNormBias.length) + (head == embed ? 0 : head.length);
+    long n = (embed == null ? 0 : embed.length) + (positions == null ? 0 : positions.length)
+        + finalNorm.length + (finalNormBias == null ? 0 : finalNormBias.length) + head.floats();
     for (LayerWeights l : layers) {
       n += l.floats();
     }

@@ -36,6 +36,30 @@ public final class MatMul {
     }
   }
 
+  /**
+   * The same product with w packed beforehand ({@link PackedMatrix#pack}): k = w.columns(),
+   * n = w.rows(). The forward pass's entry point; same bits as the raw-array form.
+   */
+  public static void multiplyTransposed(float[] x, int rows, PackedMatrix w, float[] y) {
+    int k = w.k;
+    int n = w.n;
+    if (rows < 0) {
+      throw new IllegalArgumentException("negative rows: " + rows);
+    }
+    if ((long) rows * k > x.length || (long) rows * n > y.length) {
+      throw new IllegalArgumentException("arrays too short for rows=" + rows + " k=" + k + " n="
+          + n + ": x " + x.length + ", y " + y.length);
+    }
+    if (rows == 0 || n == 0) {
+      return;
+    }
+    if (MatMulSimd.KERNEL == MatMulSimd.Kernel.VECTOR) {
+      GemmKernel.multiplyPacked(x, rows, k, w.data, n, y);
+    } else {
+      MatMulContract.multiplyTransposed(x, rows, k, w.data, n, y);
+    }
+  }
+
   /** Which kernel runs here (e.g. "Vector API, 512-bit (16 float lanes)"), for reports. */
   public static String kernel() {
     return MatMulSimd.describe();

@@ -49,22 +49,22 @@ final class WeightLoader {
       String l = p + "layers." + i + ".";
       LayerWeights w = new LayerWeights();
       w.norm1 = src.read(l + "input_layernorm.weight", shape(h));
-      w.q = src.read(l + "self_attn.q_proj.weight", shape(qDim, h));
-      w.k = src.read(l + "self_attn.k_proj.weight", shape(kvDim, h));
-      w.v = src.read(l + "self_attn.v_proj.weight", shape(kvDim, h));
+      w.q = matrix(l + "self_attn.q_proj.weight", qDim, h);
+      w.k = matrix(l + "self_attn.k_proj.weight", kvDim, h);
+      w.v = matrix(l + "self_attn.v_proj.weight", kvDim, h);
       if (c.qkvBias) {
         w.qBias = src.read(l + "self_attn.q_proj.bias", shape(qDim));
         w.kBias = src.read(l + "self_attn.k_proj.bias", shape(kvDim));
         w.vBias = src.read(l + "self_attn.v_proj.bias", shape(kvDim));
       }
-      w.out = src.read(l + "self_attn.o_proj.weight", shape(h, qDim));
+      w.out = matrix(l + "self_attn.o_proj.weight", h, qDim);
       if (c.outBias) {
         w.outBias = src.read(l + "self_attn.o_proj.bias", shape(h));
       }
       w.norm2 = src.read(l + "post_attention_layernorm.weight", shape(h));
-      w.gate = src.read(l + "mlp.gate_proj.weight", shape(inter, h));
-      w.up = src.read(l + "mlp.up_proj.weight", shape(inter, h));
-      w.down = src.read(l + "mlp.down_proj.weight", shape(h, inter));
+      w.gate = matrix(l + "mlp.gate_proj.weight", inter, h);
+      w.up = matrix(l + "mlp.up_proj.weight", inter, h);
+      w.down = matrix(l + "mlp.down_proj.weight", h, inter);
       if (c.mlpBias) {
         // gate_proj's bias is added to the gate before SiLU: fold it into the MLP kernel's input.
         w.gateBias = src.read(l + "mlp.gate_proj.bias", shape(inter));
@@ -74,7 +74,7 @@ final class WeightLoader {
       layers[i] = w;
     }
     float[] norm = src.read(p + "norm.weight", shape(h));
-    return new LmWeights(embed, null, layers, norm, null, head(embed));
+    return weights(embed, null, layers, norm, null);
   }
 
   private LmWeights gpt2() {
@@ -91,37 +91,55 @@ final class WeightLoader {
       w.norm1Bias = src.read(l + "ln_1.bias", shape(h));
       float[] qkv = transpose(src.read(l + "attn.c_attn.weight", shape(h, 3 * h)), h, 3 * h);
       float[] qkvBias = src.read(l + "attn.c_attn.bias", shape(3 * h));
-      w.q = slice(qkv, 0, h * h);
-      w.k = slice(qkv, h * h, h * h);
-      w.v = slice(qkv, 2 * h * h, h * h);
+      w.q = PackedMatrix.pack(slice(qkv, 0, h * h), h, h);
+      w.k = PackedMatrix.pack(slice(qkv, h * h, h * h), h, h);
+      w.v = PackedMatrix.pack(slice(qkv, 2 * h * h, h * h), h, h);
       w.qBias = slice(qkvBias, 0, h);
       w.kBias = slice(qkvBias, h, h);
       w.vBias = slice(qkvBias, 2 * h, h);
-      w.out = transpose(src.read(l + "attn.c_proj.weight", shape(h, h)), h, h);
+      w.out = conv1d(l + "attn.c_proj.weight", h, h);
       w.outBias = src.read(l + "attn.c_proj.bias", shape(h));
       w.norm2 = src.read(l + "ln_2.weight", shape(h));
       w.norm2Bias = src.read(l + "ln_2.bias", shape(h));
-      w.up = transpose(src.read(l + "mlp.c_fc.weight", shape(h, inter)), h, inter);
+      w.up = conv1d(l + "mlp.c_fc.weight", h, inter);
       w.upBias = src.read(l + "mlp.c_fc.bias", shape(inter));
-      w.down = transpose(src.read(l + "mlp.c_proj.weight", shape(inter, h)), inter, h);
+      w.down = conv1d(l + "mlp.c_proj.weight", inter, h);
       w.downBias = src.read(l + "mlp.c_proj.bias", shape(h));
       layers[i] = w;
     }
     float[] norm = src.read(p + "ln_f.weight", shape(h));
     float[] normBias = src.read(p + "ln_f.bias", shape(h));
-    return new LmWeights(embed, positions, layers, norm, normBias, head(embed));
+    return weights(embed, positions, layers, norm, normBias);
   }
 
   /**
    * The LM head: the input embedding when the config ties them (transformers then ignores any
    * stored lm_head), unless an adapter saves its own lm_head (modules_to_save), which PEFT uses.
+   * A tied embedding is held only as the packed head (see {@link LmWeights#embedRow}).
    */
-  private float[] head(float[] embed) {
+  private LmWeights weights(float[] embed, float[] positions, LayerWeights[] layers,
+      float[] norm, float[] normBias) {
     String name = "lm_head.weight";
     if (c.tieEmbeddings && !src.replacedByAdapter(name)) {
-      return embed;
+      PackedMatrix head = PackedMatrix.pack(embed, c.vocab, c.hidden);
+      return new LmWeights(null, positions, layers, norm, normBias, head);
     }
-    return src.read(name, shape(c.vocab, c.hidden));
+    PackedMatrix head = matrix(name, c.vocab, c.hidden);
+    return new LmWeights(embed, positions, layers, norm, normBias, head);
+  }
+
+  /**
+   * An nn.Linear weight (out × in), packed as soon as it is read: the unpacked array (the
+   * loader's own, or the caller's for {@link CausalLms#fromWeights}) is not kept, so loading
+   * adds at most one matrix's transient copy.
+   */
+  private PackedMatrix matrix(String name, int out, int in) {
+    return PackedMatrix.pack(src.read(name, shape(out, in)), out, in);
+  }
+
+  /** A GPT-2 Conv1D weight (stored in × out), transposed to nn.Linear's out × in and packed. */
+  private PackedMatrix conv1d(String name, int in, int out) {
+    return PackedMatrix.pack(transpose(src.read(name, shape(in, out)), in, out), out, in);
   }
 
   private static long[] shape(long... dims) {
