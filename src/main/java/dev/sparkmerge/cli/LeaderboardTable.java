@@ -113,8 +113,9 @@ final class LeaderboardTable {
     }
     double m = merged.metrics().get("mean_loss");
     double b = bestInput.metrics().get("mean_loss");
+    Map<String, String> names = shortNames(board);
     out.println(String.format(Locale.ROOT, "mean_loss: %s %.4f, best input %s %.4f: %s",
-        shortNames(board).get(merged.name()), m, shortNames(board).get(bestInput.name()), b,
+        names.get(merged.name()), m, names.get(bestInput.name()), b,
         m < b ? "the merge beats every input" : "the merge does NOT beat every input"));
   }
 

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparkmerge.eval.task.EvalJson;
-import dev.sparkmerge.eval.task.ModelScores;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,7 +22,7 @@ final class EvalRecords {
   private EvalRecords() {}
 
   static ObjectNode of(EvalJob.Outcome o, String evalKey) {
-    ObjectNode r = o.scores == null ? JSON.createObjectNode() : toJson(o.scores);
+    ObjectNode r = o.scores == null ? JSON.createObjectNode() : EvalJson.toNode(o.scores);
     r.put("model", o.subject.name());
     r.put("role", o.subject.role().label());
     r.put("eval_key", evalKey);
@@ -36,15 +34,6 @@ final class EvalRecords {
       r.put("error", o.error);
     }
     return r;
-  }
-
-  /** One model's entry of the {@code eval --json} shape. */
-  static ObjectNode toJson(ModelScores scores) {
-    try {
-      return (ObjectNode) JSON.readTree(EvalJson.toJson(List.of(scores))).path("models").get(0);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("EvalJson wrote JSON that does not parse", e);
-    }
   }
 
   static boolean failed(JsonNode record) {

@@ -249,37 +249,41 @@ public final class Evaluation {
   }
 
   private Leaderboard rank(Map<EvalSubject, JsonNode> records, Set<EvalSubject> models) {
-    List<EvalSubject> ranked = new ArrayList<>();
+    // Each record's metrics once; entries of unranked models keep rank 0.
+    Map<EvalSubject, Leaderboard.Entry> unranked = new LinkedHashMap<>();
+    records.forEach((s, r) -> unranked.put(s, entry(s, r, 0)));
+    List<Leaderboard.Entry> ranked = new ArrayList<>();
     if (select != null) {
       for (EvalSubject s : models) {
-        if (EvalRecords.metrics(records.get(s)).containsKey(select.metric())) {
-          ranked.add(s);
+        if (unranked.get(s).metrics().containsKey(select.metric())) {
+          ranked.add(unranked.get(s));
         }
       }
       // Stable: equal values keep config order.
       ranked.sort((a, b) -> {
-        double va = EvalRecords.metrics(records.get(a)).get(select.metric());
-        double vb = EvalRecords.metrics(records.get(b)).get(select.metric());
+        double va = a.metrics().get(select.metric());
+        double vb = b.metrics().get(select.metric());
         return select.maximize() ? Double.compare(vb, va) : Double.compare(va, vb);
       });
     }
     List<Leaderboard.Entry> entries = new ArrayList<>();
     for (int i = 0; i < ranked.size(); i++) {
-      entries.add(entry(ranked.get(i), records.get(ranked.get(i)), i + 1));
+      Leaderboard.Entry e = ranked.get(i);
+      entries.add(new Leaderboard.Entry(e.name(), e.role(), e.metrics(), i + 1, e.error()));
     }
-    for (Map.Entry<EvalSubject, JsonNode> e : records.entrySet()) {
-      if (!ranked.contains(e.getKey()) && models.contains(e.getKey())) {
-        entries.add(entry(e.getKey(), e.getValue(), 0));
+    for (EvalSubject s : models) {
+      if (!ranked.contains(unranked.get(s))) {
+        entries.add(unranked.get(s));
       }
     }
     Boolean beats = null;
-    for (Map.Entry<EvalSubject, JsonNode> e : records.entrySet()) {
+    for (Map.Entry<EvalSubject, Leaderboard.Entry> e : unranked.entrySet()) {
       if (!models.contains(e.getKey())) {
-        Leaderboard.Entry in = entry(e.getKey(), e.getValue(), 0);
+        Leaderboard.Entry in = e.getValue();
         entries.add(in);
         if (!ranked.isEmpty()) {
           Double v = in.metrics().get(select.metric());
-          double best = EvalRecords.metrics(records.get(ranked.get(0))).get(select.metric());
+          double best = ranked.get(0).metrics().get(select.metric());
           boolean better = v != null && (select.maximize() ? best > v : best < v);
           beats = v == null ? beats : (beats == null ? better : beats && better);
         }

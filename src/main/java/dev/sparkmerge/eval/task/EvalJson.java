@@ -41,19 +41,25 @@ public final class EvalJson {
     ObjectNode root = MAPPER.createObjectNode();
     ArrayNode array = root.putArray("models");
     for (ModelScores m : models) {
-      ObjectNode model = array.addObject();
-      model.put("model", m.model());
-      model.put("mean_loss", m.meanLoss());
-      ObjectNode tasks = model.putObject("tasks");
-      for (Map.Entry<String, TaskScore> t : m.tasks().entrySet()) {
-        writeTask(tasks.putObject(t.getKey()), t.getValue());
-      }
+      array.add(toNode(m));
     }
     try {
       return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a tree of plain values always serializes", e);
     }
+  }
+
+  /** One model's entry of that shape: model, mean_loss, tasks. */
+  public static ObjectNode toNode(ModelScores m) {
+    ObjectNode model = MAPPER.createObjectNode();
+    model.put("model", m.model());
+    model.put("mean_loss", m.meanLoss());
+    ObjectNode tasks = model.putObject("tasks");
+    for (Map.Entry<String, TaskScore> t : m.tasks().entrySet()) {
+      writeTask(tasks.putObject(t.getKey()), t.getValue());
+    }
+    return model;
   }
 
   private static void writeTask(ObjectNode node, TaskScore s) {
